@@ -1,0 +1,1 @@
+"""Locust side of wfload: users, tracking, contexts, recorder, and the embedded simulator."""

@@ -1,0 +1,5 @@
+import sys
+
+from wfload.cli import main
+
+sys.exit(main())
