@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup browser tools demo test lint bench clean
 
 setup: $(STAMP)
 
@@ -18,16 +18,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Debian's chromium for the report and web UI tests (never a tool's own browser download).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+# wrk drives the simulator benchmark from a second process.
+tools:
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+
 demo: setup
 	$(BIN)/wfload run --users 20 --spawn-rate 5 --run-time 60s
 
 lint: setup
 	$(BIN)/ruff check .
 
-test: setup lint
+test: setup browser lint
 	$(BIN)/python -m pytest -q
 
-bench: setup
+bench: setup tools
 	$(BIN)/python -m benchmarks
 
 clean:
