@@ -1,0 +1,287 @@
+"""The harness inside a Locust process: options, scenario, tokens, recorder,
+results directory and live statistics, wired to Locust's events.
+
+Importing this module registers the listeners; ``loadtests/locustfile.py``
+does so, which is all a locustfile needs. One :class:`Harness` lives on each
+Locust environment and is rebuilt at every test start, so that each test
+started from the web UI gets its own results directory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from random import Random
+from typing import Any
+
+import gevent
+import locust
+import orjson
+from locust import events
+from locust.env import Environment
+from locust.runners import STATE_STOPPED, MasterRunner, WorkerRunner
+
+from loadtests import contract
+from loadtests.contexts import GenerationState
+from loadtests.live import LiveRunStats
+from loadtests.options import HarnessOptions, OptionsError, add_arguments
+from loadtests.recorder import RUN_REQUEST_TYPE, Recorder
+from loadtests.records import RunRecord
+from loadtests.results import ResultsDirectory, default_results_dir
+from loadtests.scenario import Scenario, ScenarioError, load_scenario, with_shortcuts
+from loadtests.tokens import TokenError, TokenPool, load_tokens
+
+log = logging.getLogger("wfload")
+
+# Set by ``wfload run``: JSON describing the target (e.g. the embedded simulator's settings).
+TARGET_INFO_ENV = "WFLOAD_TARGET_INFO"
+PROGRESS_INTERVAL_S = 5.0
+
+
+class RunFailed(Exception):
+    """How a run that did not complete shows in Locust's failure table."""
+
+
+class Harness:
+    """Everything a test needs besides Locust, for one test."""
+
+    def __init__(self, environment: Environment, options: HarnessOptions, scenario: Scenario, tokens: TokenPool):
+        self.environment = environment
+        self.options = options
+        self.scenario = scenario
+        self.tokens = tokens
+        self.live = LiveRunStats()
+        self.worker = getattr(environment.runner, "worker_index", 0) or 0
+        self.worker_count = max(1, getattr(environment.runner, "worker_count", 1) or 1)
+        self.results: ResultsDirectory | None = None
+        self.recorder: Recorder | None = None
+        self._user_numbers = iter(range(sys.maxsize))
+        self._interrupted = False
+        self._started_mono = time.monotonic()
+        self._progress: gevent.Greenlet | None = None
+
+    # -- what users ask of it --------------------------------------------
+
+    def next_user_number(self) -> int:
+        return next(self._user_numbers)
+
+    def generation_state(self, user_number: int) -> GenerationState:
+        seed = self.scenario.seed if self.options.seed is None else self.options.seed
+        rng = Random(f"{seed}:{self.worker}:{user_number}") if seed is not None else Random()
+        return GenerationState(rng, self.worker, self.worker_count)
+
+    def new_record(self, workflow_id: str, user_number: int, intended_at: float | None = None) -> RunRecord:
+        self.live.run_started()
+        return RunRecord(
+            attempt_id=str(uuid.uuid4()),
+            workflow_id=workflow_id,
+            worker=self.worker,
+            user=user_number,
+            intended_at=time.time() if intended_at is None else intended_at,
+        )
+
+    def run_finished(self, record: RunRecord, logs: list[contract.LogEntry] | None) -> None:
+        self.live.run_finished(record)
+        if self.recorder is not None:
+            self.recorder.record_run(record, logs)
+        self.environment.events.request.fire(
+            request_type=RUN_REQUEST_TYPE,
+            name=record.workflow_id,
+            response_time=_run_time_ms(record),
+            response_length=0,
+            exception=None if record.outcome in _SUCCESSFUL else RunFailed(_failure_text(record)),
+            context={},
+        )
+
+    # -- lifecycle ----------------------------------------------------------
+
+    def start(self) -> None:
+        runner = self.environment.runner
+        if not isinstance(runner, WorkerRunner):
+            self.results = ResultsDirectory(_results_path(self.options.results_dir), self._meta())
+            self.results.write_event("test_start")
+            log.info("wfload: writing results to %s", self.results.path)
+        if not isinstance(runner, MasterRunner):
+            assert self.results is not None, "a worker's sink arrives with distributed mode"
+            self.recorder = Recorder(self.results, worker=self.worker)
+            self.environment.events.request.add_listener(self.recorder.on_request)
+            self.recorder.start()
+            self._progress = gevent.spawn(self._print_progress)
+
+    def drain_started(self) -> None:
+        if self.results is not None:
+            self.results.write_event("drain_start", timeout_s=self.options.drain_timeout_s)
+
+    def interrupted(self) -> None:
+        self._interrupted = True
+
+    def stop(self) -> None:
+        if self._progress is not None:
+            self._progress.kill(block=False)
+            self._progress = None
+        if self.recorder is not None:
+            self.environment.events.request.remove_listener(self.recorder.on_request)
+            self.recorder.stop()
+            self.recorder = None
+        if self.results is not None:
+            self.results.write_event("test_stop")
+            self.results.close("interrupted" if self._interrupted else "completed")
+            print(f"wfload: results in {self.results.path}", file=sys.stderr, flush=True)
+            self.results = None
+
+    def _print_progress(self) -> None:
+        while True:
+            gevent.sleep(PROGRESS_INTERVAL_S)
+            users = self.environment.runner.user_count if self.environment.runner else 0
+            print(self.live.progress_line(time.monotonic() - self._started_mono, users), file=sys.stderr, flush=True)
+
+    def _meta(self) -> dict[str, Any]:
+        target: dict[str, Any] = {"host": self.environment.host, "embedded_simulator": False}
+        if os.environ.get(TARGET_INFO_ENV):
+            target.update(orjson.loads(os.environ[TARGET_INFO_ENV]))
+        parsed = self.environment.parsed_options
+        return {
+            "target": target,
+            "model": "closed",
+            "config": {
+                **self.options.describe(),
+                "scenario": self.scenario.describe(),
+                "tokens": len(self.tokens),
+                "users": getattr(parsed, "num_users", None),
+                "spawn_rate": getattr(parsed, "spawn_rate", None),
+                "run_time_s": getattr(parsed, "run_time", None),
+            },
+            "versions": {
+                "wfload": _wfload_version(),
+                "locust": locust.__version__,
+                "python": platform.python_version(),
+            },
+            "git_revision": _git_revision(),
+            "workers": [self.worker],
+        }
+
+
+_SUCCESSFUL = {contract.COMPLETED, contract.AWAITING_UI}
+
+
+def harness_of(environment: Environment) -> Harness:
+    harness = environment.__dict__.get("wfload_harness")
+    if harness is None:
+        raise RuntimeError("the wfload harness has not started: users run only inside a started test")
+    return harness
+
+
+def build_harness(environment: Environment) -> Harness:
+    """Read options, scenario and tokens; raise a one-line error if unusable."""
+    options = HarnessOptions.from_parsed(environment.parsed_options)
+    scenario = load_scenario(options.scenario or None)
+    if options.workflows:
+        scenario = with_shortcuts(list(options.workflows), scenario)
+    tokens = TokenPool(load_tokens(options.token, options.token_file), options.token_rate)
+    return Harness(environment, options, scenario, tokens)
+
+
+# -- Locust events -----------------------------------------------------------
+
+
+@events.init_command_line_parser.add_listener
+def _register_options(parser: Any, **_: Any) -> None:
+    add_arguments(parser)
+
+
+@events.test_start.add_listener
+def _on_test_start(environment: Environment, **_: Any) -> None:
+    try:
+        harness = build_harness(environment)
+    except (OptionsError, ScenarioError, TokenError) as exc:
+        _refuse(environment, str(exc))
+        return
+    environment.__dict__["wfload_harness"] = harness
+    if not isinstance(environment.runner, WorkerRunner):
+        # Users finish the run they are following before they stop: that is the drain.
+        environment.stop_timeout = harness.options.drain_timeout_s
+    harness.start()
+
+
+@events.test_stopping.add_listener
+def _on_test_stopping(environment: Environment, **_: Any) -> None:
+    harness = environment.__dict__.get("wfload_harness")
+    if harness is not None:
+        harness.drain_started()
+
+
+@events.test_stop.add_listener
+def _on_test_stop(environment: Environment, **_: Any) -> None:
+    harness = environment.__dict__.get("wfload_harness")
+    if harness is not None:
+        harness.stop()
+
+
+@events.quitting.add_listener
+def _on_quitting(environment: Environment, **_: Any) -> None:
+    # Locust fires quitting before stopping a test that SIGINT/SIGTERM cut short.
+    harness = environment.__dict__.get("wfload_harness")
+    runner = environment.runner
+    if harness is not None and runner is not None and runner.state != STATE_STOPPED:
+        harness.interrupted()
+
+
+def _refuse(environment: Environment, message: str) -> None:
+    print(f"wfload: {message}", file=sys.stderr, flush=True)
+    environment.process_exit_code = 2
+    if environment.runner is not None:
+        gevent.spawn(environment.runner.quit)
+
+
+def _results_path(requested: str) -> Path:
+    if not requested:
+        return default_results_dir()
+    path = Path(requested)
+    # A second test started from the web UI must not overwrite the first.
+    candidate, n = path, 1
+    while (candidate / "meta.json").exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}-{n}")
+    return candidate
+
+
+def _run_time_ms(record: RunRecord) -> float:
+    if record.end_to_end_s is not None:
+        return record.end_to_end_s * 1000.0
+    if record.submitted_at is not None and record.finished_at is not None:
+        return (record.finished_at - record.submitted_at) * 1000.0
+    return 0.0
+
+
+def _failure_text(record: RunRecord) -> str:
+    reason = record.error_message or record.detail
+    return f"{record.outcome}: {reason}" if reason else record.outcome
+
+
+def _wfload_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("wfload")
+    except Exception:
+        return "unknown"
+
+
+def _git_revision() -> str | None:
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None if result.returncode == 0 else None

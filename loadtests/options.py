@@ -1,0 +1,144 @@
+"""wfload's options, as Locust custom arguments.
+
+Registered on Locust's own parser, so each works from the command line,
+``locust.conf``, ``LOCUST_*`` environment variables and the web UI's start
+form alike. ``HarnessOptions.from_parsed`` turns them into one validated,
+typed object; a bad value is one clear line.
+
+The token is deliberately never an option *default*: a default would be
+rendered into the web UI's form. It comes from ``--token`` (a masked field
+in the form), ``--token-file`` or the ``ALTOSTRAT_TOKEN`` variable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from loadtests.polling import PollSchedule
+from loadtests.tracking import TrackingPolicy
+
+
+def add_arguments(parser: Any) -> None:
+    group = parser.add_argument_group("wfload", "Workflow runs: what to trigger and how to follow each run")
+    group.add_argument("--scenario", default="", help="Scenario file (TOML): workflows, weights, context templates. "
+                       "Default: the built-in scenario for the simulator's catalogue.")
+    group.add_argument("--workflow", action="append", default=[], metavar="ID[:WEIGHT]",
+                       help="Trigger this workflow (repeatable, or comma separated); overrides the scenario's list.")
+    group.add_argument("--results-dir", default="", help="Where to write this test's results directory. "
+                       "Default: reports/<date>-<time>-run.")
+    group.add_argument("--token", default="", is_secret=True,
+                       help="Bearer token. Prefer the ALTOSTRAT_TOKEN environment variable or --token-file.")
+    group.add_argument("--token-file", default="", include_in_web_ui=False,
+                       help="File with one token a line: a pool shared round-robin across users.")
+    group.add_argument("--token-rate", type=float, default=0.0,
+                       help="Client-side limit in requests per minute per token (production allows 60); 0 = none.")
+    group.add_argument("--poll-first", type=float, default=0.25, help="Seconds from acceptance to the first poll.")
+    group.add_argument("--poll-interval", type=float, default=0.5, help="Seconds between polls.")
+    group.add_argument("--poll-backoff", type=float, default=1.0,
+                       help="Multiply the interval by this after each poll (1 = constant).")
+    group.add_argument("--poll-max", type=float, default=5.0, help="Longest interval between polls, seconds.")
+    group.add_argument("--poll-jitter", type=float, default=0.1, help="Spread every delay by ±this fraction.")
+    group.add_argument("--run-timeout", type=float, default=300.0,
+                       help="Seconds a run may take to reach a terminal status before it counts as timed_out.")
+    group.add_argument("--drain-timeout", type=float, default=60.0,
+                       help="At the end of the test, seconds to keep following runs in flight (then: unfinished).")
+    group.add_argument("--request-timeout", type=float, default=30.0, help="Seconds before one HTTP request fails.")
+    group.add_argument("--execute-retries", type=int, default=3,
+                       help="Retries (same Idempotency-Key) of an execute whose outcome is ambiguous.")
+    group.add_argument("--think-time", type=float, default=0.0,
+                       help="Closed model: seconds a user pauses between one run's end and the next execute.")
+    group.add_argument("--seed", type=int, default=-1,
+                       help="Seed for workflow choice and contexts (-1: the scenario's).")
+
+
+class OptionsError(ValueError):
+    """An option value that cannot work; one line."""
+
+
+@dataclass(frozen=True)
+class HarnessOptions:
+    scenario: str
+    workflows: tuple[str, ...]
+    results_dir: str
+    token: str
+    token_file: str
+    token_rate: float
+    tracking: TrackingPolicy
+    drain_timeout_s: float
+    request_timeout_s: float
+    think_time_s: float
+    seed: int | None
+
+    @classmethod
+    def from_parsed(cls, parsed: Any) -> HarnessOptions:
+        get = _getter(parsed)
+        try:
+            schedule = PollSchedule(
+                first_s=get("poll_first", 0.25),
+                interval_s=get("poll_interval", 0.5),
+                backoff=get("poll_backoff", 1.0),
+                max_interval_s=get("poll_max", 5.0),
+                jitter=get("poll_jitter", 0.1),
+            )
+        except ValueError as exc:
+            raise OptionsError(str(exc)) from None
+        run_timeout = get("run_timeout", 300.0)
+        retries = get("execute_retries", 3)
+        _require(run_timeout > 0, "--run-timeout must be more than 0 seconds")
+        _require(retries >= 0, "--execute-retries must be 0 or more")
+        _require(get("drain_timeout", 60.0) >= 0, "--drain-timeout must be 0 or more seconds")
+        _require(get("request_timeout", 30.0) > 0, "--request-timeout must be more than 0 seconds")
+        _require(get("token_rate", 0.0) >= 0, "--token-rate must be 0 (no limit) or more requests per minute")
+        _require(get("think_time", 0.0) >= 0, "--think-time must be 0 or more seconds")
+        seed = get("seed", -1)
+        return cls(
+            scenario=get("scenario", "") or "",
+            workflows=tuple(get("workflow", []) or ()),
+            results_dir=get("results_dir", "") or "",
+            token=get("token", "") or "",
+            token_file=get("token_file", "") or "",
+            token_rate=get("token_rate", 0.0),
+            tracking=TrackingPolicy(schedule=schedule, run_timeout_s=run_timeout, execute_retries=retries),
+            drain_timeout_s=get("drain_timeout", 60.0),
+            request_timeout_s=get("request_timeout", 30.0),
+            think_time_s=get("think_time", 0.0),
+            seed=None if seed is None or seed < 0 else seed,
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """The options for meta.json, secrets redacted."""
+        schedule = self.tracking.schedule
+        return {
+            "scenario": self.scenario or "<built-in>",
+            "workflows": list(self.workflows),
+            "token": "<redacted>" if self.token else None,
+            "token_file": "<redacted>" if self.token_file else None,
+            "token_rate_per_minute": self.token_rate,
+            "poll": {
+                "first_s": schedule.first_s,
+                "interval_s": schedule.interval_s,
+                "backoff": schedule.backoff,
+                "max_interval_s": schedule.max_interval_s,
+                "jitter": schedule.jitter,
+            },
+            "run_timeout_s": self.tracking.run_timeout_s,
+            "execute_retries": self.tracking.execute_retries,
+            "drain_timeout_s": self.drain_timeout_s,
+            "request_timeout_s": self.request_timeout_s,
+            "think_time_s": self.think_time_s,
+            "seed": self.seed,
+        }
+
+
+def _getter(parsed: Any):
+    def get(name: str, default: Any) -> Any:
+        value = getattr(parsed, name, default)
+        return default if value is None else value
+
+    return get
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise OptionsError(message)
