@@ -8,6 +8,7 @@ exactly as the Locust users do.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,8 @@ import orjson
 
 from loadtests import contract
 from loadtests.contract import ParsedRun
+from loadtests.records import describe_error
+from loadtests.tracking import Reply
 
 
 class PreflightError(RuntimeError):
@@ -94,6 +97,24 @@ class WorkflowsClient:
                     f"{self.base_url} answered HTTP {response.status_code} for workflow {workflow_id!r}; "
                     "check the target before loading it"
                 )
+
+
+class HttpxTransport:
+    """The tracker's transport over this client: run tracking without Locust
+    (scripts, tests), with the same rules as in a load test."""
+
+    def __init__(self, client: WorkflowsClient) -> None:
+        self.client = client
+
+    def send(self, request: contract.Request) -> Reply:
+        started = time.perf_counter()
+        try:
+            response = self.client.send(request)
+        except httpx.HTTPError as exc:
+            ms = (time.perf_counter() - started) * 1000.0
+            return Reply(0, None, None, ms, describe_error(exc), reached=not isinstance(exc, httpx.ConnectError))
+        ms = (time.perf_counter() - started) * 1000.0
+        return Reply(response.status_code, response.content, response.headers, ms)
 
 
 def _page(response: httpx.Response) -> Page | None:

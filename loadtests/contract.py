@@ -14,8 +14,11 @@ test must record what the server said, not crash on it.
 
 from __future__ import annotations
 
+import math
 import os
+import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -103,6 +106,53 @@ def new_id(prefix: str, now: float | None = None) -> str:
         chars.append(_CROCKFORD[value & 31])
         value >>= 5
     return prefix + "".join(reversed(chars))
+
+
+def id_factory(prefix: str) -> Callable[[float | None], str]:
+    """A minter of IDs with :func:`new_id`'s layout and alphabet, for servers
+    that mint many: the time part is encoded once per millisecond, and the 80
+    random bits come from a private generator seeded from ``os.urandom``
+    (unique, not secret) and are encoded ten bits at a time. About five times
+    cheaper than :func:`new_id`. Used by the simulator."""
+    last: list[Any] = [-1, ""]
+    bits = random.Random(os.urandom(32)).getrandbits
+    pairs = _CROCKFORD_PAIRS
+
+    def mint(now: float | None = None) -> str:
+        ms = int((time.time() if now is None else now) * 1000) & ((1 << 48) - 1)
+        if ms != last[0]:
+            # 48 time bits fill the first 10 characters (the top 2 bits are zero).
+            last[0], last[1] = ms, prefix + "".join(_CROCKFORD[(ms >> shift) & 31] for shift in range(45, -5, -5))
+        hi, lo = bits(40), bits(40)
+        return (
+            f"{last[1]}{pairs[hi >> 30]}{pairs[(hi >> 20) & 1023]}{pairs[(hi >> 10) & 1023]}{pairs[hi & 1023]}"
+            f"{pairs[lo >> 30]}{pairs[(lo >> 20) & 1023]}{pairs[(lo >> 10) & 1023]}{pairs[lo & 1023]}"
+        )
+
+    return mint
+
+
+# Every two-character string of the alphabet, indexed by its 10-bit value.
+_CROCKFORD_PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]
+
+
+def timestamp_formatter() -> Callable[[float], str]:
+    """A :func:`format_timestamp` with identical output (microseconds rounded
+    half to even, as ``datetime`` does) that formats the date and time of day
+    once per second, for servers that stamp many records. Used by the
+    simulator."""
+    last: list[Any] = [-1, ""]
+
+    def format_(epoch_seconds: float) -> str:
+        whole = math.floor(epoch_seconds)
+        micros = round((epoch_seconds - whole) * 1e6)
+        if micros >= 1_000_000:
+            whole, micros = whole + 1, micros - 1_000_000
+        if whole != last[0]:
+            last[0], last[1] = whole, time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(whole))
+        return f"{last[1]}{micros:06d}Z"
+
+    return format_
 
 
 def format_timestamp(epoch_seconds: float) -> str:

@@ -20,7 +20,8 @@ from loadtests.tracking import TrackingPolicy
 
 
 def add_arguments(parser: Any) -> None:
-    group = parser.add_argument_group("wfload", "Workflow runs: what to trigger and how to follow each run")
+    # Straight on the parser: Locust's web UI extras (is_secret, include_in_web_ui) exist only there, not on groups.
+    group = parser
     group.add_argument("--scenario", default="", help="Scenario file (TOML): workflows, weights, context templates. "
                        "Default: the built-in scenario for the simulator's catalogue.")
     group.add_argument("--workflow", action="append", default=[], metavar="ID[:WEIGHT]",

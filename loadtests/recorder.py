@@ -18,13 +18,10 @@ from typing import Any, Protocol
 import gevent
 
 from loadtests.contract import LogEntry
-from loadtests.records import TABLES, RunRecord, request_row
+from loadtests.records import TABLES, RunRecord, describe_error, request_row
 
 # Request types that are not HTTP requests: our per-run entries in Locust's table.
 RUN_REQUEST_TYPE = "RUN"
-
-MAX_ERROR_LENGTH = 300
-
 
 class Sink(Protocol):
     def write_rows(self, table: str, rows: list[tuple[Any, ...]]) -> None: ...
@@ -94,10 +91,3 @@ class Recorder:
         while True:
             gevent.sleep(self.interval)
             self.flush()
-
-
-def describe_error(exception: BaseException | None) -> str:
-    if exception is None:
-        return "no response"
-    text = f"{type(exception).__name__}: {exception}".replace("\n", " ")
-    return text[:MAX_ERROR_LENGTH]

@@ -53,6 +53,8 @@ LOST = "lost"
 DROPPED = "dropped"
 ERROR = "error"
 
+MAX_ERROR_LENGTH = 300
+
 
 @dataclass(slots=True)
 class RunRecord:
@@ -130,3 +132,11 @@ def _seconds(value: float | None) -> float | None:
 
 def _millis(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
+
+
+def describe_error(exception: BaseException | None) -> str:
+    """The ``error`` column: exception class and message, one line, bounded."""
+    if exception is None:
+        return "no response"
+    text = f"{type(exception).__name__}: {exception}".replace("\n", " ")
+    return text[:MAX_ERROR_LENGTH]

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from loadtests.contract import Request
-from loadtests.recorder import describe_error
+from loadtests.records import describe_error
 from loadtests.tracking import Reply
 
 

@@ -86,7 +86,6 @@ def _run(args: argparse.Namespace, locust_args: list[str]) -> int:
     if not (out / "meta.json").exists():
         # Locust refused before the test started; it said why.
         return code if code else 2
-    print(f"wfload: results in {out}", flush=True)
     if not args.no_report:
         _report(out)
     return code
@@ -120,7 +119,7 @@ def _start_simulator(args: argparse.Namespace):
     )
     try:
         url = simulator.start()
-    except Exception as exc:  # noqa: BLE001 - any failure to start is the same one line to the user
+    except Exception as exc:  # any failure to start is the same one line to the user
         simulator.stop()
         raise UsageError(f"the embedded simulator did not start: {exc}") from None
     print(f"wfload: embedded simulator at {url}", flush=True)
