@@ -88,13 +88,20 @@ def render(figure: Figure) -> bytes:
 
 
 def draw_all(analysis: Analysis) -> list[Plot]:
-    """Every figure of the report that has data to show, in report order."""
+    """Every figure of the report that has data to show, in report order.
+
+    A figure that fails to draw is left out with a note in the report rather
+    than costing the whole report: the tables still carry every figure.
+    """
     plots = []
     with matplotlib.rc_context(STYLE):
         for key, title, caption, draw in FIGURES:
-            figure = draw(analysis)
-            if figure is not None:
-                plots.append(Plot(key, title, caption, render(figure)))
+            try:
+                figure = draw(analysis)
+                if figure is not None:
+                    plots.append(Plot(key, title, caption, render(figure)))
+            except (ValueError, RuntimeError, OverflowError) as error:
+                analysis.notes.append(f"the figure '{title}' could not be drawn ({type(error).__name__}: {error})")
     return plots
 
 
@@ -182,8 +189,14 @@ def _percentiles_to_draw(analysis: Analysis) -> list[float]:
     return usual or chosen[-4:]
 
 
+def _legend(ax: Axes, **placement) -> None:
+    """A legend, if anything drawn has a label (an empty one only warns)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**placement)
+
+
 def _legend_outside(ax: Axes) -> None:
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    _legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
 # ---------------------------------------------------------------- distributions
@@ -215,7 +228,7 @@ def latency_cdf(analysis: Analysis) -> Figure | None:
         ax.set_title(f"{title}: cumulative distribution")
         ax.set_xlabel("ms" if title.startswith("HTTP") else "s")
         ax.set_ylabel("fraction at or below")
-        ax.legend(loc="lower right")
+        _legend(ax, loc="lower right")
     return figure if drawn else None
 
 
@@ -247,7 +260,7 @@ def latency_histogram(analysis: Analysis) -> Figure | None:
         ax.set_title(f"{title}: histogram")
         ax.set_xlabel("ms" if title.startswith("HTTP") else "s")
         ax.set_ylabel("share of values per bin")
-        ax.legend(loc="upper right")
+        _legend(ax, loc="upper right")
     return figure if drawn else None
 
 
@@ -307,7 +320,7 @@ def throughput_over_time(analysis: Analysis) -> Figure:
             twin.set_ylabel(name.split(" (")[0])
             twin.grid(False)
             twin.set_ylim(bottom=0)
-            twin.legend(loc="lower left", bbox_to_anchor=(1.06, 0.0))
+            _legend(twin, loc="lower left", bbox_to_anchor=(1.06, 0.0))
     for ax in axes[:, 0]:
         _shade_excluded(ax, analysis, divisor)
         ax.set_ylim(bottom=0)
@@ -355,6 +368,10 @@ def outcome_breakdown(analysis: Analysis) -> Figure:
     runs_ax.set_xlabel("runs (log scale)")
     runs_ax.margins(x=0.15)
     codes = analysis.http.by_status_code
+    if not codes:
+        http_ax.set_axis_off()
+        http_ax.text(0.5, 0.5, "no requests recorded", ha="center", va="center", color=colour("gray"))
+        return figure
     # 2xx on top, "no response" (status 0) at the bottom.
     names = sorted(codes, key=lambda code: int(code) or 1000, reverse=True)
     values = [codes[n] for n in names]
@@ -429,7 +446,7 @@ def duration_by_workflow(analysis: Analysis) -> Figure | None:
         )
     ax.bxp(
         stats[::-1],
-        vert=False,
+        orientation="horizontal",
         showmeans=True,
         patch_artist=True,
         boxprops={"facecolor": "#ddf4ff", "edgecolor": colour("blue")},
@@ -463,7 +480,7 @@ def node_durations(analysis: Analysis) -> Figure | None:
     ax.barh(labels, p50, color=colour("teal"), height=0.5, label="p50")
     ax.set_title(f"node durations, the {len(nodes)} nodes with the most total time")
     ax.set_xlabel("s (gap between consecutive log created_at)")
-    ax.legend(loc="lower right")
+    _legend(ax, loc="lower right")
     return figure
 
 
@@ -524,6 +541,12 @@ FIGURES: list[tuple[str, str, str, Callable[[Analysis], Figure | None]]] = [
         "Each point a window: its p95 against the runs in flight.",
         latency_against_load,
     ),
+    (
+        "decomposition",
+        "End-to-end decomposition",
+        "Acceptance, queue wait, execution and detection lag add up to the end-to-end time.",
+        end_to_end_decomposition,
+    ),
     ("outcomes", "Outcomes", "Runs by outcome and requests by status (log scales).", outcome_breakdown),
     ("top-errors", "Top errors", "Error messages grouped by shape.", top_errors),
     (
@@ -533,10 +556,4 @@ FIGURES: list[tuple[str, str, str, Callable[[Analysis], Figure | None]]] = [
         duration_by_workflow,
     ),
     ("node-durations", "Per-node durations", "From consecutive log entries of each run.", node_durations),
-    (
-        "decomposition",
-        "End-to-end decomposition",
-        "Acceptance, queue wait, execution and detection lag add up to the end-to-end time.",
-        end_to_end_decomposition,
-    ),
 ]
