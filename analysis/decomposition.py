@@ -46,11 +46,13 @@ def components(runs: pd.DataFrame) -> dict[str, np.ndarray]:
     started = column("started_at_s")
     completed = column("completed_at_s")
     detected = submitted + column("end_to_end_s")
+    # Differences of epoch seconds carry float noise below a microsecond,
+    # the resolution every recorded time has: rounding removes it.
     parts = {
-        "acceptance_s": accepted - submitted,
-        "queue_wait_s": started - accepted,
-        "execution_s": completed - started,
-        "detection_lag_s": detected - completed,
+        "acceptance_s": np.round(accepted - submitted, 6),
+        "queue_wait_s": np.round(started - accepted, 6),
+        "execution_s": np.round(completed - started, 6),
+        "detection_lag_s": np.round(detected - completed, 6),
     }
     unknown = np.zeros(len(runs), dtype=bool)
     for values in parts.values():

@@ -168,13 +168,13 @@ def per_run_values(runs: pd.DataFrame, parts: dict[str, np.ndarray]) -> dict[str
         "execute_ms": np.where(accepted, floats(runs, "execute_ms"), np.nan),
         "end_to_end_s": end_to_end,
         "duration_in_seconds": duration,
-        "overhead_s": end_to_end - duration,
+        "overhead_s": np.round(end_to_end - duration, 6),
         **parts,
     }
     start_lag = floats(runs, "start_lag_s")
     if np.nanmax(np.abs(start_lag), initial=0.0) > 0:
         values["start_lag_s"] = start_lag
-        values["corrected_end_to_end_s"] = end_to_end + np.nan_to_num(start_lag)
+        values["corrected_end_to_end_s"] = np.round(end_to_end + np.nan_to_num(start_lag), 6)
     return values
 
 

@@ -19,7 +19,7 @@ import orjson
 import pandas as pd
 
 from analysis.decomposition import COMPONENTS, Decomposition
-from analysis.headline import Headline
+from analysis.headline import Headline, headline
 from analysis.metrics import METRICS, REQUIRED_METRICS, Analysis
 from analysis.outcomes import RunCounts
 from analysis.stats import Proportion, Sample, describe, percentile_key
@@ -29,8 +29,9 @@ SUMMARY_VERSION = 1
 ERRORS_KEPT = 50
 
 
-def build_summary(analysis: Analysis, head: Headline) -> dict[str, Any]:
-    """The summary.json document of an analysis."""
+def build_summary(analysis: Analysis, head: Headline | None = None) -> dict[str, Any]:
+    """The summary.json document of an analysis (``head`` is computed when not given)."""
+    head = head or headline(analysis)
     percentiles = analysis.options.summary_percentiles
     return {
         "summary_version": SUMMARY_VERSION,

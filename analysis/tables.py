@@ -162,7 +162,7 @@ def workflow_table(analysis: Analysis) -> Table:
 
 
 def route_table(analysis: Analysis) -> Table:
-    table = Table(["route", "requests", "status codes", "errors", "429", "p50", "p95", "p99", "max"])
+    table = Table(["route", "requests", "status codes", "error rate", "429", "p50", "p95", "p99", "max"])
     for route in analysis.http.routes:
         latency = route.latency
         table.rows.append(
@@ -170,7 +170,7 @@ def route_table(analysis: Analysis) -> Table:
                 Cell(f"{route.method} {route.route}", numeric=False),
                 Cell(fmt.count(route.requests)),
                 text(", ".join(f"{_status_name(c)}: {fmt.count(n)}" for c, n in route.by_status_code.items())),
-                Cell(fmt.percent(route.errors.value), f"{fmt.count(route.errors.numerator)} requests"),
+                Cell(fmt.percent(route.errors.value), fmt.percent_interval(route.errors.interval())),
                 Cell(fmt.count(route.rate_limited)),
                 *[
                     Cell(fmt.quantity(latency.quantile(p), "ms"), fmt.interval(latency.interval(p)))
