@@ -30,9 +30,10 @@ from locust.runners import STATE_STOPPED, MasterRunner, WorkerRunner
 from loadtests import contract
 from loadtests.contexts import GenerationState
 from loadtests.live import LiveRunStats
+from loadtests.model import select_model
 from loadtests.options import HarnessOptions, OptionsError, add_arguments
 from loadtests.recorder import RUN_REQUEST_TYPE, Recorder
-from loadtests.records import RunRecord
+from loadtests.records import DROPPED, RunRecord
 from loadtests.results import ResultsDirectory, default_results_dir
 from loadtests.scenario import Scenario, ScenarioError, load_scenario, with_shortcuts
 from loadtests.tokens import TokenError, TokenPool, load_tokens
@@ -57,8 +58,12 @@ class Harness:
         self.scenario = scenario
         self.tokens = tokens
         self.live = LiveRunStats()
-        self.worker = getattr(environment.runner, "worker_index", 0) or 0
-        self.worker_count = max(1, getattr(environment.runner, "worker_count", 1) or 1)
+        self.worker = max(0, getattr(environment.runner, "worker_index", 0) or 0)
+        self.worker_count = _worker_count(environment)
+        # Open model: the total arrival rate (a shape may change it), split across processes.
+        self.arrival_rate = options.arrival_rate
+        self.stopping = False
+        self._generator_claimed = False
         self.results: ResultsDirectory | None = None
         self.recorder: Recorder | None = None
         self._user_numbers = iter(range(sys.maxsize))
@@ -85,6 +90,35 @@ class Harness:
             user=user_number,
             intended_at=time.time() if intended_at is None else intended_at,
         )
+
+    def record_dropped(self, workflow_id: str, user_number: int, intended_at: float) -> None:
+        """An arrival that could not start: the in-flight cap was reached."""
+        record = self.new_record(workflow_id, user_number, intended_at)
+        record.outcome = DROPPED
+        record.detail = f"{self.live.in_flight - 1} runs in flight reached --max-in-flight"
+        record.finished_at = time.time()
+        self.run_finished(record, None)
+
+    def claim_generator(self) -> bool:
+        """Open model: the first arrival user of a process generates; others idle."""
+        claimed, self._generator_claimed = self._generator_claimed, True
+        return not claimed
+
+    @property
+    def process_arrival_rate(self) -> float:
+        return self.arrival_rate / self.worker_count
+
+    def set_arrival_rate(self, total: float) -> None:
+        """The total arrival rate, from a shape on the master (or the single process)."""
+        self.arrival_rate = total
+        runner = self.environment.runner
+        if isinstance(runner, MasterRunner):
+            runner.send_message(ARRIVAL_RATE_MESSAGE, total)
+
+    def stage_changed(self, index: int, level: float) -> None:
+        unit = "runs_per_s" if self.options.model == "open" else "users"
+        if self.results is not None:
+            self.results.write_event("stage", index=index, level=level, unit=unit)
 
     def run_finished(self, record: RunRecord, logs: list[contract.LogEntry] | None) -> None:
         self.live.run_finished(record)
@@ -115,6 +149,7 @@ class Harness:
             self._progress = gevent.spawn(self._print_progress)
 
     def drain_started(self) -> None:
+        self.stopping = True
         if self.results is not None:
             self.results.write_event("drain_start", timeout_s=self.options.drain_timeout_s)
 
@@ -148,7 +183,7 @@ class Harness:
         parsed = self.environment.parsed_options
         return {
             "target": target,
-            "model": "closed",
+            "model": self.options.model,
             "config": {
                 **self.options.describe(),
                 "scenario": self.scenario.describe(),
@@ -168,6 +203,18 @@ class Harness:
 
 
 _SUCCESSFUL = {contract.COMPLETED, contract.AWAITING_UI}
+ARRIVAL_RATE_MESSAGE = "wfload_arrival_rate"
+WORKER_COUNT_OPTION = "wfload_worker_count"
+
+
+def _worker_count(environment: Environment) -> int:
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner):
+        # The master puts the count in the options it sends with the spawn message.
+        return max(1, int(getattr(environment.parsed_options, WORKER_COUNT_OPTION, 1) or 1))
+    if isinstance(runner, MasterRunner):
+        return max(1, runner.worker_count)
+    return 1
 
 
 def harness_of(environment: Environment) -> Harness:
@@ -195,8 +242,30 @@ def _register_options(parser: Any, **_: Any) -> None:
     add_arguments(parser)
 
 
+@events.init.add_listener
+def _on_init(environment: Environment, **_: Any) -> None:
+    try:
+        options = HarnessOptions.from_parsed(environment.parsed_options)
+    except OptionsError:
+        return  # refused with the reason when the test starts
+    select_model(environment, options)
+    if isinstance(environment.runner, WorkerRunner):
+        environment.runner.register_message(ARRIVAL_RATE_MESSAGE, _on_arrival_rate(environment))
+
+
+def _on_arrival_rate(environment: Environment):
+    def handle(message: Any, **_: Any) -> None:
+        harness = environment.__dict__.get("wfload_harness")
+        if harness is not None:
+            harness.arrival_rate = float(message.data)
+
+    return handle
+
+
 @events.test_start.add_listener
 def _on_test_start(environment: Environment, **_: Any) -> None:
+    if isinstance(environment.runner, MasterRunner) and environment.parsed_options is not None:
+        setattr(environment.parsed_options, WORKER_COUNT_OPTION, environment.runner.worker_count)
     try:
         harness = build_harness(environment)
     except (OptionsError, ScenarioError, TokenError) as exc:

@@ -1,9 +1,14 @@
 """wfload's users, for ``locust -f loadtests/locustfile.py -H URL`` or ``wfload run``.
 
-Each user stands for a system that triggers workflows through the API: it
-picks a workflow from the scenario (by weight), executes it with a generated
-context, follows the run until it completes, fails, or waits for a person,
-and then, after an optional pause, triggers the next.
+Closed model (the default): each user stands for a system that triggers
+workflows through the API. It picks a workflow from the scenario (by
+weight), executes it with a generated context, follows the run until it
+completes, fails, or waits for a person, and then, after an optional pause,
+triggers the next.
+
+Open model (``--arrival-rate R``): workflow triggers arrive at a rate, as
+they do from many independent systems, whether or not earlier runs have
+finished; each arrival is executed and followed to its end.
 
 Everything else (our options in Locust's command line and web form, the
 results directory, the live statistics) comes with the harness import.
@@ -12,7 +17,7 @@ results directory, the live statistics) comes with the harness import.
 from locust import task
 
 import loadtests.harness  # noqa: F401  (registers wfload's options and event listeners)
-from loadtests.users import WorkflowUser
+from loadtests.users import ArrivalGenerator, WorkflowUser
 
 
 class TriggerAndFollow(WorkflowUser):
@@ -23,3 +28,11 @@ class TriggerAndFollow(WorkflowUser):
         workflow = self.pick_workflow()
         self.execute_and_follow(workflow)
         self.think()
+
+
+class RunsArriveAtARate(ArrivalGenerator):
+    """Open model: arrivals at --arrival-rate (or the --shape's rate), each followed to its end."""
+
+    @task
+    def let_workflow_runs_arrive(self) -> None:
+        self.let_runs_arrive()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadtests.polling import PollSchedule
+from loadtests.shapes import Shape, ShapeError, parse_shape
 from loadtests.tracking import TrackingPolicy
 
 
@@ -49,6 +50,16 @@ def add_arguments(parser: Any) -> None:
                        help="Retries (same Idempotency-Key) of an execute whose outcome is ambiguous.")
     group.add_argument("--think-time", type=float, default=0.0,
                        help="Closed model: seconds a user pauses between one run's end and the next execute.")
+    group.add_argument("--arrival-rate", type=float, default=0.0,
+                       help="Open model: runs arrive at this many per second whatever the service does "
+                       "(0 = closed model: each user follows one run at a time).")
+    group.add_argument("--arrival-process", default="constant", choices=["constant", "poisson"],
+                       help="Open model: evenly spaced arrivals, or a Poisson process.")
+    group.add_argument("--max-in-flight", type=int, default=1000,
+                       help="Open model: runs followed at once per process; arrivals past it are dropped (counted).")
+    group.add_argument("--shape", default="",
+                       help="Load shape: ramp:0-50/60s, steps:5,10,20/30s, spike:10,100@60s/15s or soak:50/2m. "
+                       "Levels are users (closed) or runs/s (open).")
     group.add_argument("--seed", type=int, default=-1,
                        help="Seed for workflow choice and contexts (-1: the scenario's).")
 
@@ -70,6 +81,14 @@ class HarnessOptions:
     request_timeout_s: float
     think_time_s: float
     seed: int | None
+    arrival_rate: float = 0.0
+    arrival_process: str = "constant"
+    max_in_flight: int = 1000
+    shape: Shape | None = None
+
+    @property
+    def model(self) -> str:
+        return "open" if self.arrival_rate > 0 else "closed"
 
     @classmethod
     def from_parsed(cls, parsed: Any) -> HarnessOptions:
@@ -93,6 +112,14 @@ class HarnessOptions:
         _require(get("token_rate", 0.0) >= 0, "--token-rate must be 0 (no limit) or more requests per minute")
         _require(get("think_time", 0.0) >= 0, "--think-time must be 0 or more seconds")
         seed = get("seed", -1)
+        _require(get("arrival_rate", 0.0) >= 0, "--arrival-rate must be 0 (closed model) or more runs per second")
+        _require(get("max_in_flight", 1000) >= 1, "--max-in-flight must be at least 1")
+        process = get("arrival_process", "constant")
+        _require(process in ("constant", "poisson"), "--arrival-process must be constant or poisson")
+        try:
+            shape = parse_shape(get("shape", "")) if get("shape", "") else None
+        except ShapeError as exc:
+            raise OptionsError(str(exc)) from None
         return cls(
             scenario=get("scenario", "") or "",
             workflows=tuple(get("workflow", []) or ()),
@@ -105,6 +132,10 @@ class HarnessOptions:
             request_timeout_s=get("request_timeout", 30.0),
             think_time_s=get("think_time", 0.0),
             seed=None if seed is None or seed < 0 else seed,
+            arrival_rate=get("arrival_rate", 0.0),
+            arrival_process=process,
+            max_in_flight=get("max_in_flight", 1000),
+            shape=shape,
         )
 
     def describe(self) -> dict[str, Any]:
@@ -129,6 +160,11 @@ class HarnessOptions:
             "request_timeout_s": self.request_timeout_s,
             "think_time_s": self.think_time_s,
             "seed": self.seed,
+            "model": self.model,
+            "arrival_rate": self.arrival_rate or None,
+            "arrival_process": self.arrival_process if self.model == "open" else None,
+            "max_in_flight": self.max_in_flight if self.model == "open" else None,
+            "shape": self.shape.spec if self.shape else None,
         }
 
 

@@ -1,13 +1,18 @@
 """The mechanism behind wfload's Locust users.
 
-A locustfile subclasses :class:`WorkflowUser` and describes behaviour with
-its three verbs: ``pick_workflow``, ``execute_and_follow`` and ``think``.
+A locustfile subclasses :class:`WorkflowUser` (closed model) and describes
+behaviour with its verbs ``pick_workflow``, ``execute_and_follow`` and
+``think``; or :class:`ArrivalGenerator` (open model) and calls
+``let_runs_arrive``.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
+from gevent import GreenletExit
+from gevent.pool import Group
 from locust import FastHttpUser
 
 from loadtests.harness import harness_of
@@ -26,11 +31,15 @@ class WorkflowUser(FastHttpUser):
     """
 
     abstract = True
+    model = "closed"
 
     def __init__(self, environment) -> None:
         self.harness = harness_of(environment)
         options = self.harness.options
         self.network_timeout = self.connection_timeout = options.request_timeout_s
+        if self.model == "open":
+            # One connection pool serves every run this generator follows at once.
+            self.concurrency = options.max_in_flight
         super().__init__(environment)
         self.number = self.harness.next_user_number()
         self.generation = self.harness.generation_state(self.number)
@@ -50,12 +59,70 @@ class WorkflowUser(FastHttpUser):
     def pick_workflow(self) -> Workflow:
         return self.harness.scenario.pick(self.generation.rng)
 
-    def execute_and_follow(self, workflow: Workflow) -> RunRecord:
+    def execute_and_follow(
+        self, workflow: Workflow, intended_mono: float | None = None, intended_at: float | None = None
+    ) -> RunRecord:
         """Execute ``workflow`` with a freshly generated context and follow the
         run until it ends; the record is written whatever happens."""
-        record = self.harness.new_record(workflow.id, self.number)
-        return self.tracker.track(record, workflow.context.render(self.generation))
+        record = self.harness.new_record(workflow.id, self.number, intended_at)
+        return self.tracker.track(record, workflow.context.render(self.generation), intended_mono)
 
     def think(self) -> None:
         if self.harness.options.think_time_s:
             time.sleep(self.harness.options.think_time_s)
+
+
+class ArrivalGenerator(WorkflowUser):
+    """The open model: runs arrive at the harness's arrival rate, each one
+    executed and followed in its own greenlet, however slow the service gets.
+
+    Every arrival has an intended time; the lag between it and the real send
+    is recorded, so latency can be reported from the intended time (without
+    coordinated omission) as well as from the send. When ``--max-in-flight``
+    runs are being followed, an arrival is dropped and recorded as such,
+    never silently skipped. Only the first generator of a process produces
+    arrivals; the rate is split across processes by the harness.
+    """
+
+    abstract = True
+    model = "open"
+
+    def let_runs_arrive(self) -> None:
+        if not self.harness.claim_generator():
+            while not self.harness.stopping:
+                time.sleep(0.5)
+            return
+        runs = Group()
+        try:
+            for intended_mono in self._arrivals():
+                intended_at = time.time() - (time.perf_counter() - intended_mono)
+                workflow = self.pick_workflow()
+                if self.harness.live.in_flight >= self.harness.options.max_in_flight:
+                    self.harness.record_dropped(workflow.id, self.number, intended_at)
+                    continue
+                runs.spawn(self.execute_and_follow, workflow, intended_mono, intended_at)
+            runs.join()  # the drain: Locust kills us at the drain timeout, see below
+        except GreenletExit:
+            runs.kill(block=True)  # each run in flight is recorded as unfinished
+            raise
+
+    def _arrivals(self) -> Iterator[float]:
+        """Intended arrival times on the monotonic clock, until the test stops."""
+        poisson = self.harness.options.arrival_process == "poisson"
+        rng = self.generation.rng
+        next_at = time.perf_counter()
+        while not self.harness.stopping:
+            rate = self.harness.process_arrival_rate
+            if rate <= 0:
+                time.sleep(IDLE_CHECK_S)
+                next_at = time.perf_counter()
+                continue
+            next_at += rng.expovariate(rate) if poisson else 1.0 / rate
+            # Sleep in slices, so a rate change or the end of the test is seen promptly.
+            while (wait := next_at - time.perf_counter()) > 0 and not self.harness.stopping:
+                time.sleep(min(wait, IDLE_CHECK_S))
+            if not self.harness.stopping:
+                yield next_at
+
+
+IDLE_CHECK_S = 0.25

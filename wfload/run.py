@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-u", "--users", type=int, default=10, help="Concurrent users (closed model). Default 10.")
     parser.add_argument("-r", "--spawn-rate", type=float, default=0, help="Users started per second. Default: all.")
     parser.add_argument("-t", "--run-time", default="60s", help="How long to load, e.g. 90s, 5m. Default 60s.")
+    parser.add_argument("--arrival-rate", type=float, default=0.0,
+                        help="Open model: runs arriving per second (the users count is then ignored).")
     parser.add_argument("--scenario", default="", help="Scenario file (TOML). Default: the built-in scenario.")
     parser.add_argument("--workflow", action="append", default=[], metavar="ID[:WEIGHT]",
                         help="Trigger this workflow (repeatable); overrides the scenario's list.")
@@ -137,11 +139,15 @@ def _preflight(host: str, token: str | None, workflow_ids: list[str]) -> None:
 
 
 def _run_locust(args, locust_args: list[str], host: str, out: Path, token: str | None, simulator) -> int:
+    # The open model runs one arrival generator per process, whatever --users says.
+    users = 1 if args.arrival_rate > 0 else args.users
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
-        "-H", host, "-u", str(args.users), "-r", str(args.spawn_rate or args.users), "-t", args.run_time,
+        "-H", host, "-u", str(users), "-r", str(args.spawn_rate or users), "-t", args.run_time,
         "--results-dir", str(out), "--exit-code-on-error", "0",
     ]
+    if args.arrival_rate > 0:
+        command += ["--arrival-rate", str(args.arrival_rate)]
     if args.scenario:
         command += ["--scenario", args.scenario]
     for workflow in args.workflow:
