@@ -7,7 +7,8 @@ into four parts that add up to it exactly:
 - acceptance: ``accepted_at - submitted_at`` (the execute request, with its
   retries; equal to ``execute_ms`` when it was sent once);
 - queue wait: ``started_at - accepted_at`` (the server's start against the
-  harness's clock);
+  harness's clock; slightly negative when the server starts the run before
+  its 202 reaches the harness);
 - execution: ``completed_at - started_at`` (the server's own clock; it is
   ``duration_in_seconds`` unless the run has a ``duration_mismatch``);
 - detection lag: ``submitted_at + end_to_end_s - completed_at`` (the wait for
@@ -84,6 +85,9 @@ def decompose(parts: dict[str, np.ndarray], rows: np.ndarray | None = None) -> D
     known = ~np.isnan(selected["acceptance_s"])
     count = int(known.sum())
     means = {name: (float(values[known].mean()) if count else None) for name, values in selected.items()}
-    # A negative queue wait or detection lag can only come from clocks that disagree.
-    skew = (selected["queue_wait_s"][known] < 0) | (selected["detection_lag_s"][known] < 0)
+    # A run may start before its 202 reaches the harness (a slightly negative
+    # queue wait), but not before the execute was sent, and no poll can show
+    # a run ended before the server ended it: either means the clocks differ.
+    started_early = selected["queue_wait_s"][known] < -selected["acceptance_s"][known]
+    skew = started_early | (selected["detection_lag_s"][known] < 0)
     return Decomposition(runs=count, means=means, clock_skew_runs=int(skew.sum()))

@@ -242,8 +242,9 @@ def _notes(
         )
     if decomposition.clock_skew_runs:
         notes.append(
-            f"{decomposition.clock_skew_runs} run(s) have a negative queue wait or detection lag: the server's "
-            "clock and the harness's disagree; overhead_s does not depend on them"
+            f"{decomposition.clock_skew_runs} run(s) started before their execute was sent or ended after a poll "
+            "saw them end: the server's clock and the harness's disagree, which shifts time between queue wait "
+            "and detection lag; overhead_s does not depend on them"
         )
     if negative_nodes:
         notes.append(f"{negative_nodes} node log entries are dated before the previous one and are left out")

@@ -83,7 +83,10 @@ def colour(name: str) -> str:
 
 def render(figure: Figure) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
+    # Figures laid out with fixed margins (the time figures) keep their whole
+    # canvas, so that their plot areas stay the same width on the page.
+    tight = "tight" if figure.get_layout_engine() is not None else None
+    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches=tight, metadata={"Software": None})
     return buffer.getvalue()
 
 
@@ -108,9 +111,20 @@ def draw_all(analysis: Analysis) -> list[Plot]:
 # ---------------------------------------------------------------- helpers
 
 
-def _figure(rows: int = 1, columns: int = 1, height: float = 3.6, **kwargs) -> tuple[Figure, np.ndarray]:
-    figure = Figure(figsize=(WIDTH, height), layout="constrained")
+def _figure(
+    rows: int = 1, columns: int = 1, height: float = 3.6, layout: str | None = "constrained", **kwargs
+) -> tuple[Figure, np.ndarray]:
+    figure = Figure(figsize=(WIDTH, height), layout=layout)
     axes = figure.subplots(rows, columns, squeeze=False, **kwargs)
+    return figure, axes
+
+
+def _time_figure(rows: int) -> tuple[Figure, np.ndarray]:
+    """Stacked panels over time with fixed margins (legends to the right), so
+    that every time figure of the report has the same plot width and their
+    time axes line up on the page."""
+    figure, axes = _figure(rows, 1, height=2.4 * rows, layout=None, sharex=True)
+    figure.subplots_adjust(left=0.07, right=0.8, top=0.95, bottom=0.09, hspace=0.42)
     return figure, axes
 
 
@@ -271,7 +285,7 @@ def percentiles_over_time(analysis: Analysis) -> Figure | None:
     frame = analysis.timeseries.frame
     x, label, divisor = _time_axis(analysis)
     metrics = ("execute_ms", "poll_ms", "end_to_end_s")
-    figure, axes = _figure(len(metrics), 1, height=7.2, sharex=True)
+    figure, axes = _time_figure(len(metrics))
     percentiles = _percentiles_to_draw(analysis)
     drawn = False
     for ax, name in zip(axes[:, 0], metrics, strict=True):
@@ -294,7 +308,7 @@ def percentiles_over_time(analysis: Analysis) -> Figure | None:
 def throughput_over_time(analysis: Analysis) -> Figure:
     frame = analysis.timeseries.frame
     x, label, divisor = _time_axis(analysis)
-    figure, axes = _figure(3, 1, height=7.2, sharex=True)
+    figure, axes = _time_figure(3)
     runs_ax, requests_ax, flight_ax = axes[:, 0]
     for column, name, tint in (
         ("submitted_per_s", "submitted", "blue"),
@@ -313,19 +327,22 @@ def throughput_over_time(analysis: Analysis) -> Figure:
     flight_ax.plot(x, frame["in_flight"], label="runs in flight", color=colour("purple"), linewidth=1.4)
     flight_ax.set_title("runs in flight (accepted, not yet ended)")
     flight_ax.set_ylabel("runs")
-    for column, name in (("users", "users (load asked for)"), ("target_rate_per_s", "target arrivals/s")):
+    for column, name in (("users", "users (asked)"), ("target_rate_per_s", "arrivals/s (asked)")):
         if column in frame:
             twin = flight_ax.twinx()
             twin.step(x, frame[column], where="mid", color=colour("gray"), linestyle="--", label=name, linewidth=1)
             twin.set_ylabel(name.split(" (")[0])
             twin.grid(False)
             twin.set_ylim(bottom=0)
-            _legend(twin, loc="lower left", bbox_to_anchor=(1.06, 0.0))
+            _legend(twin, loc="lower left", bbox_to_anchor=(1.08, 0.0))
     for ax in axes[:, 0]:
         _shade_excluded(ax, analysis, divisor)
         ax.set_ylim(bottom=0)
         ax.set_xlim(0, analysis.window.test_duration_s / divisor)
         _legend_outside(ax)
+    if "users" in frame or "target_rate_per_s" in frame:
+        # Clear of the second axis's tick labels.
+        _legend(flight_ax, loc="upper left", bbox_to_anchor=(1.08, 1.0))
     flight_ax.set_xlabel(label)
     return figure
 

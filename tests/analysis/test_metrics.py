@@ -192,3 +192,14 @@ def test_per_workflow_breakdowns(tmp_path):
     assert workflows["fl_a"].counts.failure_rate.value == 0
     assert workflows["fl_b"].counts.failure_rate.value == 0.25
     assert workflows["fl_b"].samples["duration_in_seconds"].quantile(50) == 4.0
+
+
+def test_clock_skew_is_told_from_a_run_starting_before_its_202_arrived(tmp_path):
+    runs = [
+        rd.run(0, execute_ms=10.0, queue_s=-0.004),  # started before the 202 arrived: fine
+        rd.run(1, execute_ms=10.0, queue_s=-0.050),  # started before the execute was sent: skew
+        rd.run(2, detection_s=-0.1),  # seen ended before it ended: skew
+    ]
+    analysis = analysed(tmp_path, runs)
+    assert analysis.decomposition.clock_skew_runs == 2
+    assert any("clocks" in note or "clock" in note for note in analysis.notes)
