@@ -29,7 +29,8 @@ from locust.runners import STATE_STOPPED, MasterRunner, WorkerRunner
 
 from loadtests import contract
 from loadtests.contexts import GenerationState
-from loadtests.live import LiveRunStats
+from loadtests.distributed import ShippingSink, WorkerWatch, register_master, register_worker, tell_master_drained
+from loadtests.live import LiveRunStats, combine, progress_line
 from loadtests.model import select_model
 from loadtests.options import HarnessOptions, OptionsError, add_arguments
 from loadtests.recorder import RUN_REQUEST_TYPE, Recorder
@@ -66,6 +67,7 @@ class Harness:
         self._generator_claimed = False
         self.results: ResultsDirectory | None = None
         self.recorder: Recorder | None = None
+        self.workers: WorkerWatch | None = None
         self._user_numbers = iter(range(sys.maxsize))
         self._interrupted = False
         self._started_mono = time.monotonic()
@@ -141,17 +143,21 @@ class Harness:
             self.results = ResultsDirectory(_results_path(self.options.results_dir), self._meta())
             self.results.write_event("test_start")
             log.info("wfload: writing results to %s", self.results.path)
-        if not isinstance(runner, MasterRunner):
-            assert self.results is not None, "a worker's sink arrives with distributed mode"
-            self.recorder = Recorder(self.results, worker=self.worker)
-            self.environment.events.request.add_listener(self.recorder.on_request)
-            self.recorder.start()
             self._progress = gevent.spawn(self._print_progress)
+        if isinstance(runner, MasterRunner):
+            self.workers = WorkerWatch(self)  # the master makes no requests: it writes what workers send
+            return
+        sink = ShippingSink(runner, self.worker) if isinstance(runner, WorkerRunner) else self.results
+        self.recorder = Recorder(sink, worker=self.worker)
+        self.environment.events.request.add_listener(self.recorder.on_request)
+        self.recorder.start()
 
     def drain_started(self) -> None:
         self.stopping = True
         if self.results is not None:
             self.results.write_event("drain_start", timeout_s=self.options.drain_timeout_s)
+        if self.workers is not None:
+            self.workers.drain(self.options.drain_timeout_s)
 
     def interrupted(self) -> None:
         self._interrupted = True
@@ -163,18 +169,38 @@ class Harness:
         if self.recorder is not None:
             self.environment.events.request.remove_listener(self.recorder.on_request)
             self.recorder.stop()
+            if isinstance(self.recorder.sink, ShippingSink):
+                tell_master_drained(self.environment.runner, self.recorder.sink.shipped)
             self.recorder = None
+        if self.workers is not None:
+            self.workers.stop()
         if self.results is not None:
             self.results.write_event("test_stop")
             self.results.close("interrupted" if self._interrupted else "completed")
             print(f"wfload: results in {self.results.path}", file=sys.stderr, flush=True)
             self.results = None
 
+    def note(self, text: str) -> None:
+        log.warning("wfload: %s", text)
+        if self.results is not None:
+            self.results.note(text)
+
+    def note_worker(self, index: int) -> None:
+        if self.results is not None and index not in self.results.meta["workers"]:
+            self.results.update_meta(workers=sorted([*self.results.meta["workers"], index]))
+
+    def live_snapshot(self) -> dict[str, Any]:
+        """Live run statistics of the whole test (combined from the workers on a master)."""
+        if self.workers is not None:
+            return combine(list(self.workers.live.values()))
+        return self.live.snapshot()
+
     def _print_progress(self) -> None:
         while True:
             gevent.sleep(PROGRESS_INTERVAL_S)
             users = self.environment.runner.user_count if self.environment.runner else 0
-            print(self.live.progress_line(time.monotonic() - self._started_mono, users), file=sys.stderr, flush=True)
+            line = progress_line(self.live_snapshot(), time.monotonic() - self._started_mono, users)
+            print(line, file=sys.stderr, flush=True)
 
     def _meta(self) -> dict[str, Any]:
         target: dict[str, Any] = {"host": self.environment.host, "embedded_simulator": False}
@@ -198,7 +224,7 @@ class Harness:
                 "python": platform.python_version(),
             },
             "git_revision": _git_revision(),
-            "workers": [self.worker],
+            "workers": [] if isinstance(self.environment.runner, MasterRunner) else [self.worker],
         }
 
 
@@ -250,16 +276,20 @@ def _on_init(environment: Environment, **_: Any) -> None:
         return  # refused with the reason when the test starts
     select_model(environment, options)
     if isinstance(environment.runner, WorkerRunner):
-        environment.runner.register_message(ARRIVAL_RATE_MESSAGE, _on_arrival_rate(environment))
+        environment.runner.register_message(ARRIVAL_RATE_MESSAGE, _on_arrival_rate)
+        register_worker(environment, _current_harness)
+    elif isinstance(environment.runner, MasterRunner):
+        register_master(environment, _current_harness)
 
 
-def _on_arrival_rate(environment: Environment):
-    def handle(message: Any, **_: Any) -> None:
-        harness = environment.__dict__.get("wfload_harness")
-        if harness is not None:
-            harness.arrival_rate = float(message.data)
+def _current_harness(environment: Environment) -> Harness | None:
+    return environment.__dict__.get("wfload_harness")
 
-    return handle
+
+def _on_arrival_rate(environment: Environment, msg: Any, **_: Any) -> None:
+    harness = _current_harness(environment)
+    if harness is not None:
+        harness.arrival_rate = float(msg.data)
 
 
 @events.test_start.add_listener

@@ -2,8 +2,10 @@
 while a test runs.
 
 Counters and a bounded window of recent end-to-end times, so memory stays
-flat. These are for watching, not for reporting: every figure in a report
-is computed afterwards from the raw records.
+flat. A snapshot is plain data, so a worker can send it to the master, which
+combines its workers' snapshots into one. These figures are for watching,
+not for reporting: every figure in a report is computed afterwards from the
+raw records.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any
 from loadtests.records import RunRecord
 
 WINDOW = 2000
+SHIPPED_SAMPLES = 500
 MAX_ERROR_KINDS = 200
+TOP_ERRORS = 10
 
 
 class LiveRunStats:
@@ -44,31 +48,62 @@ class LiveRunStats:
         if message and (message in self.errors or len(self.errors) < MAX_ERROR_KINDS):
             self.errors[message] += 1
 
-    @property
-    def finished(self) -> int:
-        return sum(self.by_outcome.values())
-
-    def snapshot(self) -> dict[str, Any]:
-        return {
+    def snapshot(self, with_samples: bool = False) -> dict[str, Any]:
+        """Plain data; ``with_samples`` adds recent samples so snapshots can be combined."""
+        snap: dict[str, Any] = {
             "submitted": self.submitted,
             "in_flight": self.in_flight,
-            "finished": self.finished,
             "by_outcome": dict(self.by_outcome),
+            "errors": dict(self.errors.most_common(TOP_ERRORS * 5)),
+            "by_workflow": {wf: dict(c) for wf, c in self.by_workflow.items()},
             "end_to_end_s": percentiles(self.recent_end_to_end),
             "duration_in_seconds": percentiles(self.recent_duration),
-            "top_errors": self.errors.most_common(10),
-            "by_workflow": {wf: dict(c) for wf, c in self.by_workflow.items()},
         }
+        if with_samples:
+            snap["samples"] = {
+                "end_to_end_s": list(self.recent_end_to_end)[-SHIPPED_SAMPLES:],
+                "duration_in_seconds": list(self.recent_duration)[-SHIPPED_SAMPLES:],
+            }
+        return snap
 
-    def progress_line(self, elapsed_s: float, users: int) -> str:
-        outcomes = " ".join(f"{k} {v}" for k, v in sorted(self.by_outcome.items()))
-        e2e = percentiles(self.recent_end_to_end)
-        latency = f" | e2e p50 {e2e['p50']:.2f}s p95 {e2e['p95']:.2f}s" if e2e else ""
-        minutes, seconds = divmod(int(elapsed_s), 60)
-        return (
-            f"wfload {minutes}:{seconds:02d} users {users} | runs {self.submitted} submitted, "
-            f"{self.in_flight} in flight | {outcomes or 'none finished yet'}{latency}"
-        )
+
+def combine(snapshots: list[dict[str, Any]]) -> dict[str, Any]:
+    """One snapshot from several workers' (sums, and percentiles over their recent samples)."""
+    combined: dict[str, Any] = {"submitted": 0, "in_flight": 0}
+    outcomes: Counter[str] = Counter()
+    errors: Counter[str] = Counter()
+    workflows: dict[str, Counter[str]] = {}
+    samples: dict[str, list[float]] = {"end_to_end_s": [], "duration_in_seconds": []}
+    for snap in snapshots:
+        combined["submitted"] += snap.get("submitted", 0)
+        combined["in_flight"] += snap.get("in_flight", 0)
+        outcomes.update(snap.get("by_outcome", {}))
+        errors.update(snap.get("errors", {}))
+        for workflow, counts in snap.get("by_workflow", {}).items():
+            workflows.setdefault(workflow, Counter()).update(counts)
+        for key, values in snap.get("samples", {}).items():
+            samples[key].extend(values)
+    combined["by_outcome"] = dict(outcomes)
+    combined["errors"] = dict(errors.most_common(TOP_ERRORS * 5))
+    combined["by_workflow"] = {wf: dict(c) for wf, c in workflows.items()}
+    for key, values in samples.items():
+        combined[key] = percentiles(values)
+    return combined
+
+
+def finished(snapshot: dict[str, Any]) -> int:
+    return sum(snapshot.get("by_outcome", {}).values())
+
+
+def progress_line(snapshot: dict[str, Any], elapsed_s: float, users: int) -> str:
+    outcomes = " ".join(f"{k} {v}" for k, v in sorted(snapshot.get("by_outcome", {}).items()))
+    e2e = snapshot.get("end_to_end_s") or {}
+    latency = f" | e2e p50 {e2e['p50']:.2f}s p95 {e2e['p95']:.2f}s" if e2e else ""
+    minutes, seconds = divmod(int(elapsed_s), 60)
+    return (
+        f"wfload {minutes}:{seconds:02d} users {users} | runs {snapshot.get('submitted', 0)} submitted, "
+        f"{snapshot.get('in_flight', 0)} in flight | {outcomes or 'none finished yet'}{latency}"
+    )
 
 
 def percentiles(values: deque[float] | list[float]) -> dict[str, float]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sim-config", default="", help="Embedded simulator: configuration file (TOML).")
     parser.add_argument("--sim-workers", type=int, default=None, help="Embedded simulator: worker pool size.")
     parser.add_argument("--sim-seed", type=int, default=None, help="Embedded simulator: seed.")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="Distribute: a Locust master and this many local worker processes (one per core).")
     parser.add_argument("--no-report", action="store_true", help="Write the results only, not the report.")
     return parser
 
@@ -102,6 +105,8 @@ def _validated_workflows(args: argparse.Namespace) -> list[str]:
         raise UsageError(str(exc)) from None
     if args.users < 1:
         raise UsageError("-u/--users must be at least 1")
+    if args.workers < 0:
+        raise UsageError("--workers must be 0 (one process) or more")
     return scenario.workflow_ids
 
 
@@ -139,8 +144,28 @@ def _preflight(host: str, token: str | None, workflow_ids: list[str]) -> None:
 
 
 def _run_locust(args, locust_args: list[str], host: str, out: Path, token: str | None, simulator) -> int:
+    env = dict(os.environ)
+    if args.token:
+        env[TOKEN_ENV] = args.token  # never on a command line, where `ps` would show it
+    env[TARGET_INFO_ENV] = orjson.dumps(_target_info(simulator, args)).decode()
+    command = _locust_command(args, locust_args, host, out)
+    if not args.workers:
+        # Its own session, so a Ctrl-C reaches Locust only through us, once: it
+        # then drains the runs in flight while the simulator keeps answering.
+        return _wait_forwarding_signals(subprocess.Popen(command, env=env, start_new_session=True))
+    port = _free_port()
+    master = [*command, "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
+              "--expect-workers", str(args.workers), "--expect-workers-max-wait", "60"]
+    workers = _start_workers(args.workers, port, out, env)
+    try:
+        return _wait_forwarding_signals(subprocess.Popen(master, env=env, start_new_session=True))
+    finally:
+        _stop_all(workers)
+
+
+def _locust_command(args, locust_args: list[str], host: str, out: Path) -> list[str]:
     # The open model runs one arrival generator per process, whatever --users says.
-    users = 1 if args.arrival_rate > 0 else args.users
+    users = max(1, args.workers) if args.arrival_rate > 0 else args.users
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
         "-H", host, "-u", str(users), "-r", str(args.spawn_rate or users), "-t", args.run_time,
@@ -154,15 +179,41 @@ def _run_locust(args, locust_args: list[str], host: str, out: Path, token: str |
         command += ["--workflow", workflow]
     if args.token_file:
         command += ["--token-file", args.token_file]
-    command += locust_args
-    env = dict(os.environ)
-    if args.token:
-        env[TOKEN_ENV] = args.token  # never on a command line, where `ps` would show it
-    env[TARGET_INFO_ENV] = orjson.dumps(_target_info(simulator, args)).decode()
-    # Its own session, so a Ctrl-C reaches Locust only through us, once: it
-    # then drains the runs in flight while the simulator keeps answering.
-    child = subprocess.Popen(command, env=env, start_new_session=True)
-    return _wait_forwarding_signals(child)
+    return command + locust_args
+
+
+def _start_workers(count: int, port: int, out: Path, env: dict[str, str]) -> list[subprocess.Popen]:
+    """Local worker processes; their logs go to <results>/logs/ (the master's console stays readable)."""
+    logs = out / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    workers = []
+    for n in range(count):
+        with open(logs / f"worker-{n}.log", "wb") as log_file:
+            workers.append(subprocess.Popen(
+                [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker",
+                 "--master-host", "127.0.0.1", "--master-port", str(port)],
+                env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            ))
+    return workers
+
+
+def _stop_all(processes: list[subprocess.Popen]) -> None:
+    """Workers normally quit with the master; make sure none outlives this command."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _target_info(simulator, args: argparse.Namespace) -> dict:
