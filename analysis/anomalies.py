@@ -17,10 +17,6 @@ class AnomalyCounts:
     runs: int
     by_kind: dict[str, int]
 
-    @property
-    def total(self) -> int:
-        return sum(self.by_kind.values())
-
 
 def count_anomalies(runs: pd.DataFrame) -> AnomalyCounts:
     """Every known kind (zero when absent), then any kind this reader does not know."""

@@ -94,10 +94,6 @@ class Analysis:
             self.options.confidence,
         )
 
-    @property
-    def harness_errors(self) -> pd.DataFrame:
-        return self.errors[self.errors["source"] == schema.ERROR]
-
 
 def analyse(results: Results, options: ReportOptions | None = None, progress: Progress | None = None) -> Analysis:
     options = options or ReportOptions()

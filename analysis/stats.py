@@ -113,9 +113,6 @@ class Sample:
     def count(self) -> int:
         return int(self.values.size)
 
-    def __len__(self) -> int:
-        return self.count
-
     @property
     def mean(self) -> float | None:
         return float(self.values.mean()) if self.count else None
@@ -146,11 +143,6 @@ class Sample:
             None if upper is None else float(self.values[upper - 1]),
         )
 
-    def fraction_at_or_below(self, threshold: float) -> float | None:
-        if not self.count:
-            return None
-        return float(np.searchsorted(self.values, threshold, side="right")) / self.count
-
     def ecdf(self, points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
         """(x, F(x)) at up to ``points`` ranks, denser in the upper tail so a
         plot keeps the p99.9 region exact however many values there are."""
@@ -165,12 +157,6 @@ class Sample:
             tail = n + 1 - np.geomspace(n, 1, points // 2)
             ranks = np.unique(np.clip(np.round(np.concatenate([body, tail])), 1, n).astype(np.int64))
         return self.values[ranks - 1], ranks / n
-
-    def sampled(self, limit: int = 20000) -> np.ndarray:
-        """At most ``limit`` values spread evenly over the ranks (for box plots)."""
-        if self.count <= limit:
-            return self.values
-        return self.values[np.linspace(0, self.count - 1, limit).astype(np.int64)]
 
 
 @dataclass(frozen=True)
