@@ -85,7 +85,8 @@ def _numeric(table: Table, column: int) -> bool:
 
 
 def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    # Masked errors hold <id>, <url>...: raw, GitHub would take them for tags.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
 
 
 def _nonzero(table: Table) -> Table:

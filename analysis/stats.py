@@ -93,7 +93,11 @@ def wilson_interval(successes: int, trials: int, confidence: float = CONFIDENCE)
     denominator = 1 + z * z / trials
     centre = (phat + z * z / (2 * trials)) / denominator
     half = z / denominator * math.sqrt(phat * (1 - phat) / trials + z * z / (4 * trials * trials))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At 0 (or n) successes the bound is 0 (or 1) exactly; the arithmetic
+    # leaves a rounding residue that would print as 4e-20.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return low, high
 
 
 class Sample:

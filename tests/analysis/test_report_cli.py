@@ -25,7 +25,7 @@ def written(directory: Path) -> set[str]:
 
 
 def test_report_writes_three_files_and_prints_the_headline(tmp_path, capsys):
-    runs = [*rd.completed_runs(8), rd.run(8, outcome="failed", error_message="boom")]
+    runs = [*rd.completed_runs(8), rd.run(8, outcome="failed", error_message="boom in fl_run_01h3j4k5l6m7n8p9q0")]
     directory = rd.write_results(tmp_path / "r", runs, [rd.request(rd.T0 + 1, 200, 4.0)])
     assert cli.main(["report", str(directory), "--percentiles", "50,90,99", "--warmup", "0"]) == 0
     assert written(directory) == REPORT_FILES
@@ -35,6 +35,7 @@ def test_report_writes_three_files_and_prints_the_headline(tmp_path, capsys):
     assert out[1].split()[:2] == ["status", "ok"]
     assert any(line.split()[:3] == ["failure", "rate", "11.1"] for line in out)
     markdown = (directory / "summary.md").read_text()
+    assert "| error_message | boom in &lt;id&gt; | 1 |" in markdown
     assert "**Status: ok**" in markdown and "| metric | count | mean | p50 | p90 | p99 | max |" in markdown
     summary = json.loads((directory / "summary.json").read_text())
     assert summary["runs"]["by_status"]["failed"] == 1

@@ -93,6 +93,11 @@ def test_wilson_interval_known_values(successes, trials, low, high):
     assert interval == pytest.approx((low, high), abs=5e-5)
 
 
+def test_wilson_interval_ends_are_exact_at_zero_and_all():
+    assert wilson_interval(0, 10_000_000)[0] == 0.0
+    assert wilson_interval(7, 7)[1] == 1.0
+
+
 def test_wilson_interval_coverage_over_seeded_samples():
     rng = np.random.default_rng(5)
     p, n, trials = 0.03, 400, 2000
