@@ -22,12 +22,15 @@ import pandas as pd
 from analysis import schema
 from analysis.frames import floats, is_in
 from analysis.httpstats import classify
+from analysis.load import ResultsError
 from analysis.stats import nearest_rank, percentile_key
 from analysis.window import Window
 
 # Steps a window may have; the shortest that gives at most MAX_WINDOWS wins.
 STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400)
 MAX_WINDOWS = 240
+# However fine a window is asked for, a figure has no use for more.
+MAX_CHOSEN_WINDOWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,12 @@ def build_timeseries(
     start = window.test_start
     step = step_s or choose_step(window.test_duration_s)
     count = max(1, math.ceil(window.test_duration_s / step))
+    if count > MAX_CHOSEN_WINDOWS:
+        shortest = window.test_duration_s / MAX_CHOSEN_WINDOWS
+        raise ResultsError(
+            f"a time-series window of {step:g} s cuts the {window.test_duration_s:.0f} s test into {count:,} "
+            f"windows: choose --window {shortest:.2g} or more"
+        )
 
     submitted = floats(runs, "submitted_at")
     accepted = floats(runs, "accepted_at")

@@ -86,6 +86,25 @@ def test_a_failure_while_writing_leaves_nothing_half_done(tmp_path, monkeypatch)
     assert written(directory) == set()
 
 
+def test_every_execute_rejected_still_gets_a_report(tmp_path, capsys):
+    runs = [rd.run(i, outcome="rejected", execute_status=401, detail="HTTP 401: Unauthenticated.") for i in range(5)]
+    requests = [rd.request(rd.T0 + i, 401, 3.0, rd.EXECUTE) for i in range(5)]
+    directory = rd.write_results(tmp_path / "r", runs, requests)
+    assert cli.main(["report", str(directory)]) == 0
+    summary = json.loads((directory / "summary.json").read_text())
+    assert summary["runs"]["accepted"] == 0 and summary["runs"]["failure_rate"] is None
+    assert summary["runs"]["rejected_by_status"] == {"401": 5}
+    assert summary["metrics"]["end_to_end_s"]["count"] == 0 and summary["rates"]["http_4xx"] == 1.0
+    assert not any("could not be drawn" in note for note in summary["notes"])
+    assert "failure rate" in capsys.readouterr().out
+
+
+def test_a_window_too_fine_for_the_test_is_refused(tmp_path, capsys):
+    directory = rd.write_results(tmp_path / "r", rd.completed_runs(3))
+    assert cli.main(["report", str(directory), "--window", "0.001"]) == 2
+    assert "choose --window" in capsys.readouterr().err
+
+
 def test_cooldown_longer_than_the_test_is_refused(tmp_path, capsys):
     directory = rd.write_results(tmp_path / "r", rd.completed_runs(3), meta_data=rd.meta(ended_at=rd.T0 + 10))
     assert cli.main(["report", str(directory), "--warmup", "5", "--cooldown", "50"]) == 2
