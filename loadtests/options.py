@@ -20,48 +20,68 @@ from loadtests.shapes import Shape, ShapeError, parse_shape
 from loadtests.tracking import TrackingPolicy
 
 
+def _option(flag: str, **settings: Any) -> tuple[str, dict[str, Any]]:
+    return flag, settings
+
+
+# The options, as data: Locust's parser gets them all (add_arguments); `wfload run --help` lists them.
+OPTIONS = (
+    _option("--scenario", default="", help="Scenario file (TOML): workflows, weights, context templates. "
+            "Default: the built-in scenario for the simulator's catalogue."),
+    _option("--workflow", action="append", default=[], metavar="ID[:WEIGHT]",
+            help="Trigger this workflow (repeatable, or comma separated); overrides the scenario's list."),
+    _option("--results-dir", default="", help="Where to write this test's results directory. "
+            "Default: reports/<date>-<time>-run."),
+    _option("--token", default="", is_secret=True,
+            help="Bearer token. Prefer the ALTOSTRAT_TOKEN environment variable or --token-file."),
+    _option("--token-file", default="", include_in_web_ui=False,
+            help="File with one token a line: a pool shared round-robin across users."),
+    _option("--token-rate", type=float, default=0.0,
+            help="Client-side limit in requests per minute per token (production allows 60); 0 = none."),
+    _option("--poll-first", type=float, default=0.25, help="Seconds from acceptance to the first poll."),
+    _option("--poll-interval", type=float, default=0.5, help="Seconds between polls."),
+    _option("--poll-backoff", type=float, default=1.0,
+            help="Multiply the interval by this after each poll (1 = constant)."),
+    _option("--poll-max", type=float, default=5.0, help="Longest interval between polls, seconds."),
+    _option("--poll-jitter", type=float, default=0.1, help="Spread every delay by ±this fraction."),
+    _option("--run-timeout", type=float, default=300.0,
+            help="Seconds a run may take to reach a terminal status before it counts as timed_out."),
+    _option("--drain-timeout", type=float, default=60.0,
+            help="At the end of the test, seconds to keep following runs in flight (then: unfinished)."),
+    _option("--request-timeout", type=float, default=30.0, help="Seconds before one HTTP request fails."),
+    _option("--execute-retries", type=int, default=3,
+            help="Retries (same Idempotency-Key) of an execute whose outcome is ambiguous."),
+    _option("--think-time", type=float, default=0.0,
+            help="Closed model: seconds a user pauses between one run's end and the next execute."),
+    _option("--arrival-rate", type=float, default=0.0,
+            help="Open model: runs arrive at this many per second whatever the service does "
+            "(0 = closed model: each user follows one run at a time)."),
+    _option("--arrival-process", default="constant", choices=["constant", "poisson"],
+            help="Open model: evenly spaced arrivals, or a Poisson process."),
+    _option("--max-in-flight", type=int, default=1000,
+            help="Open model: runs followed at once per process; arrivals past it are dropped (counted)."),
+    _option("--shape", default="",
+            help="Load shape: ramp:0-50/60s, steps:5,10,20/30s, spike:10,100@60s/15s or soak:50/2m. "
+            "Levels are users (closed) or runs/s (open)."),
+    _option("--seed", type=int, default=-1,
+            help="Seed for workflow choice and contexts (-1: the scenario's)."),
+)
+
+# Settings only Locust's parser understands (its web UI form); plain argparse refuses them.
+_LOCUST_ONLY = ("is_secret", "include_in_web_ui", "is_required", "is_multiple")
+
+
 def add_arguments(parser: Any) -> None:
     # Straight on the parser: Locust's web UI extras (is_secret, include_in_web_ui) exist only there, not on groups.
-    group = parser
-    group.add_argument("--scenario", default="", help="Scenario file (TOML): workflows, weights, context templates. "
-                       "Default: the built-in scenario for the simulator's catalogue.")
-    group.add_argument("--workflow", action="append", default=[], metavar="ID[:WEIGHT]",
-                       help="Trigger this workflow (repeatable, or comma separated); overrides the scenario's list.")
-    group.add_argument("--results-dir", default="", help="Where to write this test's results directory. "
-                       "Default: reports/<date>-<time>-run.")
-    group.add_argument("--token", default="", is_secret=True,
-                       help="Bearer token. Prefer the ALTOSTRAT_TOKEN environment variable or --token-file.")
-    group.add_argument("--token-file", default="", include_in_web_ui=False,
-                       help="File with one token a line: a pool shared round-robin across users.")
-    group.add_argument("--token-rate", type=float, default=0.0,
-                       help="Client-side limit in requests per minute per token (production allows 60); 0 = none.")
-    group.add_argument("--poll-first", type=float, default=0.25, help="Seconds from acceptance to the first poll.")
-    group.add_argument("--poll-interval", type=float, default=0.5, help="Seconds between polls.")
-    group.add_argument("--poll-backoff", type=float, default=1.0,
-                       help="Multiply the interval by this after each poll (1 = constant).")
-    group.add_argument("--poll-max", type=float, default=5.0, help="Longest interval between polls, seconds.")
-    group.add_argument("--poll-jitter", type=float, default=0.1, help="Spread every delay by ±this fraction.")
-    group.add_argument("--run-timeout", type=float, default=300.0,
-                       help="Seconds a run may take to reach a terminal status before it counts as timed_out.")
-    group.add_argument("--drain-timeout", type=float, default=60.0,
-                       help="At the end of the test, seconds to keep following runs in flight (then: unfinished).")
-    group.add_argument("--request-timeout", type=float, default=30.0, help="Seconds before one HTTP request fails.")
-    group.add_argument("--execute-retries", type=int, default=3,
-                       help="Retries (same Idempotency-Key) of an execute whose outcome is ambiguous.")
-    group.add_argument("--think-time", type=float, default=0.0,
-                       help="Closed model: seconds a user pauses between one run's end and the next execute.")
-    group.add_argument("--arrival-rate", type=float, default=0.0,
-                       help="Open model: runs arrive at this many per second whatever the service does "
-                       "(0 = closed model: each user follows one run at a time).")
-    group.add_argument("--arrival-process", default="constant", choices=["constant", "poisson"],
-                       help="Open model: evenly spaced arrivals, or a Poisson process.")
-    group.add_argument("--max-in-flight", type=int, default=1000,
-                       help="Open model: runs followed at once per process; arrivals past it are dropped (counted).")
-    group.add_argument("--shape", default="",
-                       help="Load shape: ramp:0-50/60s, steps:5,10,20/30s, spike:10,100@60s/15s or soak:50/2m. "
-                       "Levels are users (closed) or runs/s (open).")
-    group.add_argument("--seed", type=int, default=-1,
-                       help="Seed for workflow choice and contexts (-1: the scenario's).")
+    for flag, settings in OPTIONS:
+        parser.add_argument(flag, **settings)
+
+
+def add_plain_arguments(parser: Any, skip: set[str] = frozenset()) -> None:
+    """The same options on a plain argparse parser (for help texts outside Locust), less ``skip``."""
+    for flag, settings in OPTIONS:
+        if flag not in skip:
+            parser.add_argument(flag, **{k: v for k, v in settings.items() if k not in _LOCUST_ONLY})
 
 
 class OptionsError(ValueError):

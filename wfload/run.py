@@ -25,6 +25,7 @@ from pathlib import Path
 import orjson
 
 from loadtests.client import PreflightError, WorkflowsClient
+from loadtests.options import add_plain_arguments
 from loadtests.results import default_results_dir
 from loadtests.scenario import ScenarioError, load_scenario, with_shortcuts
 from loadtests.tokens import TOKEN_ENV, TokenError, load_tokens
@@ -41,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wfload run",
         description="Run a load test against the embedded simulator (default) or -H URL, then write its report. "
-        "Options not listed here are passed to Locust (e.g. --poll-interval, --run-timeout, --token-file).",
+        "Options not listed here are passed to Locust: the harness options below, and Locust's own.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-H", "--host", default="", help="Target base URL. Default: start the embedded simulator.")
     parser.add_argument("-u", "--users", type=int, default=10, help="Concurrent users (closed model). Default 10.")
@@ -61,7 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=0,
                         help="Distribute: a Locust master and this many local worker processes (one per core).")
     parser.add_argument("--no-report", action="store_true", help="Write the results only, not the report.")
+    parser.epilog = _harness_options_help(parser)
     return parser
+
+
+def _harness_options_help(own: argparse.ArgumentParser) -> str:
+    listing = argparse.ArgumentParser(prog="", usage=argparse.SUPPRESS, add_help=False)
+    add_plain_arguments(listing, skip={flag for action in own._actions for flag in action.option_strings})
+    return "harness options (passed to Locust):\n" + listing.format_help().split("\n", 1)[1]
 
 
 def main(argv: list[str]) -> int:
