@@ -215,16 +215,17 @@ def _legend_outside(ax: Axes) -> None:
 
 # ---------------------------------------------------------------- distributions
 
-LATENCY_GROUPS = (
-    ("HTTP latency", ("execute_ms", "poll_ms")),
-    ("run times", ("end_to_end_s", "duration_in_seconds", "overhead_s")),
-)
+def _latency_groups(analysis: Analysis) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    run_times = ("end_to_end_s", "duration_in_seconds", "overhead_s")
+    if "corrected_end_to_end_s" in analysis.samples:
+        run_times = ("corrected_end_to_end_s", *run_times)
+    return (("HTTP latency", ("execute_ms", "poll_ms")), ("run times", run_times))
 
 
 def latency_cdf(analysis: Analysis) -> Figure | None:
     figure, axes = _figure(1, 2)
     drawn = False
-    for ax, (title, names) in zip(axes[0], LATENCY_GROUPS, strict=True):
+    for ax, (title, names) in zip(axes[0], _latency_groups(analysis), strict=True):
         samples = [analysis.samples[name] for name in names]
         for index, (name, sample) in enumerate(zip(names, samples, strict=True)):
             if not sample.count:
@@ -249,7 +250,7 @@ def latency_cdf(analysis: Analysis) -> Figure | None:
 def latency_histogram(analysis: Analysis) -> Figure | None:
     figure, axes = _figure(1, 2)
     drawn = False
-    for ax, (title, names) in zip(axes[0], LATENCY_GROUPS, strict=True):
+    for ax, (title, names) in zip(axes[0], _latency_groups(analysis), strict=True):
         samples = [analysis.samples[name] for name in names]
         log = _wants_log(samples)
         for index, (name, sample) in enumerate(zip(names, samples, strict=True)):

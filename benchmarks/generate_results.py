@@ -191,7 +191,7 @@ def _runs(rng: np.random.Generator, n: int, n_requests: int, model: str, duratio
     status[dropped] = np.nan
     attempts = np.where(rng.random(n) < 0.015, 2, 1).astype(float)
     attempts[rejected & (status == 429)] = 3
-    attempts[dropped] = np.nan
+    attempts[dropped] = 0  # nothing was sent
     backoff = (attempts - 1) * 1.0
     accepted_mask = sent & ~rejected & ~unknown
     accepted = np.where(accepted_mask, submitted + backoff + execute_ms / 1000, np.nan)

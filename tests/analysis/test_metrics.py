@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from analysis import load_results
+from analysis.headline import headline
 from analysis.metrics import analyse
 from analysis.options import ReportOptions
 from tests.analysis import resultsdir as rd
@@ -153,6 +154,8 @@ def test_open_model_reports_the_corrected_end_to_end_and_drops_apart(tmp_path):
     assert analysis.samples["start_lag_s"].quantile(90) == 0.5
     assert analysis.counts.by_status["dropped"] == 1 and analysis.counts.submitted == 10
     assert analysis.rates["dropped"].denominator == 11 and analysis.counts.terminal == 10
+    end_to_end = next(f for f in headline(analysis).figures if f.label == "p95 end-to-end")
+    assert "corrected for start lag p95" in end_to_end.detail
 
 
 def test_closed_model_has_no_corrected_metric(tmp_path):
