@@ -215,6 +215,7 @@ def _legend_outside(ax: Axes) -> None:
 
 # ---------------------------------------------------------------- distributions
 
+
 def _latency_groups(analysis: Analysis) -> tuple[tuple[str, tuple[str, ...]], ...]:
     run_times = ("end_to_end_s", "duration_in_seconds", "overhead_s")
     if "corrected_end_to_end_s" in analysis.samples:
