@@ -191,12 +191,8 @@ def _load_levels(events: list[dict[str, Any]], start: float, step: float, count:
     from the ``stage`` events."""
     middles = start + (np.arange(count) + 0.5) * step
     levels: dict[str, np.ndarray] = {}
-    for key, name in (("users", "users"), ("rate", "target_rate_per_s")):
-        stages = sorted(
-            (float(e["t"]), float(e[key]))
-            for e in events
-            if e.get("event") == "stage" and _is_number(e.get(key)) and _is_number(e.get("t"))
-        )
+    for name in ("users", "target_rate_per_s"):
+        stages = sorted((float(e["t"]), value) for e in events if (value := _stage_level(e, name)) is not None)
         if not stages:
             continue
         times = np.array([t for t, _ in stages])
@@ -204,6 +200,18 @@ def _load_levels(events: list[dict[str, Any]], start: float, step: float, count:
         position = np.searchsorted(times, middles, side="right") - 1
         levels[name] = np.where(position >= 0, values[np.maximum(position, 0)], np.nan)
     return levels
+
+
+def _stage_level(event: dict[str, Any], name: str) -> float | None:
+    """A stage event's level of ``name``: the format's ``users`` or ``rate``
+    key, or a ``level`` with its ``unit`` (``users``, ``runs_per_s``)."""
+    if event.get("event") != "stage" or not _is_number(event.get("t")):
+        return None
+    key, units = ("users", ("users",)) if name == "users" else ("rate", ("runs_per_s", "rate"))
+    value = event.get(key)
+    if value is None and event.get("unit") in units:
+        value = event.get("level")
+    return float(value) if _is_number(value) else None
 
 
 def _markers(events: list[dict[str, Any]], start: float) -> list[Marker]:

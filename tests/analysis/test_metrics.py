@@ -206,3 +206,17 @@ def test_clock_skew_is_told_from_a_run_starting_before_its_202_arrived(tmp_path)
     analysis = analysed(tmp_path, runs)
     assert analysis.decomposition.clock_skew_runs == 2
     assert any("clocks" in note or "clock" in note for note in analysis.notes)
+
+
+@pytest.mark.parametrize(
+    ("stages", "column"),
+    [
+        ([{"users": 10}, {"users": 30}], "users"),
+        ([{"level": 10, "unit": "users"}, {"level": 30, "unit": "users"}], "users"),
+        ([{"level": 10, "unit": "runs_per_s"}, {"level": 30, "unit": "runs_per_s"}], "target_rate_per_s"),
+    ],
+)
+def test_load_asked_for_follows_the_stage_events(tmp_path, stages, column):
+    events = [{"t": rd.T0 + at, "event": "stage", **stage} for at, stage in zip((0, 50), stages, strict=True)]
+    analysis = analysed(tmp_path, rd.completed_runs(5), events=events, window_s=10)
+    assert analysis.timeseries.frame[column].tolist() == [10.0] * 5 + [30.0] * 5
