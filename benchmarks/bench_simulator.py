@@ -1,0 +1,234 @@
+"""The simulator's HTTP throughput against a trivial aiohttp JSON server.
+
+Both servers run on the same framework and event loop policy, pinned to
+core 0; wrk runs on core 1 with the same threads, connections, duration and
+Lua script: one ``POST /workflows/{id}/execute`` per ``GET
+/workflows/runs/{id}`` (the GET asks for a run created before the
+measurement). The simulator's engine is running: every execute creates a run
+that is queued and executed. It runs with a pool large enough to keep up
+with the offered runs, so the engine's work (planning, timers, completion,
+eviction) happens inside the measurement, not after it.
+
+Rounds alternate between the two servers and the best of each is kept,
+because the machines are shared: interference only ever lowers a figure.
+
+Prints ``simulator: ratio R (simulator X req/s vs trivial aiohttp Y req/s)``;
+the requirement is R >= 0.75. Loopback only, bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+
+from loadtests import contract
+from loadtests.simulator.process import SimulatorProcess
+
+SERVER_CPU = 0
+WRK_CPU = 1
+WORKFLOW = "fl_quick_notify"
+TOKEN = "bench-token"
+# Enough workers that runs finish as fast as they are created (the default
+# catalogue's fl_quick_notify lasts about 0.11 s).
+ENGINE_WORKERS = 2000
+REQUIRED_RATIO = 0.75
+
+LUA = """
+local n = 0
+local post_headers = {["Authorization"] = "Bearer %(token)s", ["Content-Type"] = "application/json"}
+local get_headers = {["Authorization"] = "Bearer %(token)s"}
+local body = '{"context": {"user_id": "usr_000001", "channel": "email"}}'
+request = function()
+  n = n + 1
+  if n %% 2 == 1 then
+    return wrk.format("POST", "%(execute)s", post_headers, body)
+  end
+  return wrk.format("GET", "%(run)s", get_headers)
+end
+"""
+
+
+def main(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    if args.serve_trivial:
+        return serve_trivial(args.port)
+    if shutil.which("wrk") is None:
+        print("simulator: skipped (wrk is not installed: make tools)")
+        return 1
+    best: dict[str, float] = {"trivial": 0.0, "simulator": 0.0, "simulator_default_pool": 0.0}
+    starters: dict[str, Callable[[], _Server]] = {
+        "trivial": _TrivialServer,
+        "simulator": lambda: _Simulator(ENGINE_WORKERS),
+        "simulator_default_pool": lambda: _Simulator(None),
+    }
+    for _ in range(args.rounds):
+        for name, start in starters.items():
+            with start() as server:
+                rate = measure(server.url, server.run_id, args)
+            best[name] = max(best[name], rate)
+            print(f"  {name}: {rate:,.0f} req/s", flush=True)
+    ratio = best["simulator"] / best["trivial"]
+    print(
+        f"simulator: ratio {ratio:.2f} (simulator {best['simulator']:,.0f} req/s"
+        f" vs trivial aiohttp {best['trivial']:,.0f} req/s)"
+    )
+    default_ratio = best["simulator_default_pool"] / best["trivial"]
+    print(
+        f"simulator_default_pool: ratio {default_ratio:.2f} (simulator with 8 workers"
+        f" {best['simulator_default_pool']:,.0f} req/s vs trivial aiohttp {best['trivial']:,.0f} req/s)"
+    )
+    return 0 if ratio >= REQUIRED_RATIO else 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m benchmarks simulator")
+    p.add_argument("--duration", type=int, default=10, help="seconds of measurement per server and round")
+    p.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load first")
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--serve-trivial", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    return p
+
+
+def measure(url: str, run_id: str, args: argparse.Namespace) -> float:
+    """Requests per second wrk reaches against ``url`` with the 1:1 mix."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(
+            LUA
+            % {"token": TOKEN, "execute": contract.execute_path(WORKFLOW), "run": contract.run_path(run_id)}
+        )
+    try:
+        if args.warmup:
+            _wrk(url, script.name, args, args.warmup)
+        output = _wrk(url, script.name, args, args.duration)
+    finally:
+        os.unlink(script.name)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors or "Socket errors" in output:
+        raise RuntimeError(f"wrk saw errors against {url}; the mix is wrong:\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def _wrk(url: str, script: str, args: argparse.Namespace, seconds: int) -> str:
+    command = [
+        "taskset", "-c", str(WRK_CPU), "wrk",
+        f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "--latency", "-s", script, url,
+    ]  # fmt: skip
+    return subprocess.run(command, check=True, capture_output=True, text=True, timeout=seconds + 30).stdout
+
+
+class _Server:
+    url = ""
+    run_id = ""
+
+    def __enter__(self) -> _Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+
+class _Simulator(_Server):
+    def __init__(self, workers: int | None) -> None:
+        self.process = SimulatorProcess(seed=1, workers=workers)
+        self.url = self.process.start()
+        os.sched_setaffinity(self.process.process.pid, {SERVER_CPU})  # what taskset -c does
+        self.run_id = _create_run(self.url)
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
+class _TrivialServer(_Server):
+    def __init__(self) -> None:
+        command = ["taskset", "-c", str(SERVER_CPU), sys.executable, "-m", "benchmarks.bench_simulator"]
+        self.process = subprocess.Popen(
+            [*command, "--serve-trivial", "--port", "0"], stdout=subprocess.PIPE, text=True, cwd=_ROOT
+        )
+        line = self.process.stdout.readline()
+        if not line.startswith("listening on "):
+            self.stop()
+            raise RuntimeError(f"trivial server did not start: {line!r}")
+        self.url = line.split()[-1]
+        self.run_id = _create_run(self.url)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+
+
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _create_run(url: str) -> str:
+    """A run to GET during the measurement, finished before it starts."""
+    request = urllib.request.Request(
+        url + contract.execute_path(WORKFLOW),
+        data=b'{"context": {}}',
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        run_id = orjson.loads(response.read())["id"]
+    time.sleep(0.5)
+    return run_id
+
+
+def serve_trivial(port: int) -> int:
+    """The baseline: the plainest aiohttp JSON server with the same two routes."""
+    import asyncio
+
+    from aiohttp import web
+
+    async def execute(request: web.Request) -> web.Response:
+        data = orjson.loads(await request.read())
+        body = {"id": "fl_run_01trivial", "status": "pending", "workflow": request.match_info["id"], **data}
+        return web.Response(body=orjson.dumps(body), status=202, content_type="application/json")
+
+    async def get_run(request: web.Request) -> web.Response:
+        body = {"id": request.match_info["id"], "status": "completed", "logs": []}
+        return web.Response(body=orjson.dumps(body), content_type="application/json")
+
+    async def serve() -> None:
+        app = web.Application()
+        app.router.add_post("/workflows/{id}/execute", execute)
+        app.router.add_get("/workflows/runs/{id}", get_run)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", port)
+        await site.start()
+        bound = runner.addresses[0][1]
+        print(f"listening on http://127.0.0.1:{bound}", flush=True)
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await stop.wait()
+        await runner.cleanup()
+
+    asyncio.run(serve())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
