@@ -9,6 +9,7 @@ started from the web UI gets its own results directory.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import platform
@@ -38,6 +39,7 @@ from loadtests.records import DROPPED, RunRecord
 from loadtests.results import ResultsDirectory, default_results_dir
 from loadtests.scenario import Scenario, ScenarioError, load_scenario, with_shortcuts
 from loadtests.tokens import TokenError, TokenPool, load_tokens
+from loadtests.webui import extend as extend_web_ui
 
 log = logging.getLogger("wfload")
 
@@ -66,6 +68,7 @@ class Harness:
         self.stopping = False
         self._generator_claimed = False
         self.results: ResultsDirectory | None = None
+        self.last_results_path: Path | None = None
         self.recorder: Recorder | None = None
         self.workers: WorkerWatch | None = None
         self._user_numbers = iter(range(sys.maxsize))
@@ -84,7 +87,7 @@ class Harness:
         return GenerationState(rng, self.worker, self.worker_count)
 
     def new_record(self, workflow_id: str, user_number: int, intended_at: float | None = None) -> RunRecord:
-        self.live.run_started()
+        self.live.run_started(workflow_id)
         return RunRecord(
             attempt_id=str(uuid.uuid4()),
             workflow_id=workflow_id,
@@ -141,6 +144,7 @@ class Harness:
         runner = self.environment.runner
         if not isinstance(runner, WorkerRunner):
             self.results = ResultsDirectory(_results_path(self.options.results_dir), self._meta())
+            self.last_results_path = self.results.path
             self.results.write_event("test_start")
             log.info("wfload: writing results to %s", self.results.path)
             self._progress = gevent.spawn(self._print_progress)
@@ -270,16 +274,15 @@ def _register_options(parser: Any, **_: Any) -> None:
 
 @events.init.add_listener
 def _on_init(environment: Environment, **_: Any) -> None:
-    try:
-        options = HarnessOptions.from_parsed(environment.parsed_options)
-    except OptionsError:
-        return  # refused with the reason when the test starts
-    select_model(environment, options)
+    with contextlib.suppress(OptionsError):  # refused with the reason when the test starts
+        select_model(environment, HarnessOptions.from_parsed(environment.parsed_options))
     if isinstance(environment.runner, WorkerRunner):
         environment.runner.register_message(ARRIVAL_RATE_MESSAGE, _on_arrival_rate)
         register_worker(environment, _current_harness)
     elif isinstance(environment.runner, MasterRunner):
         register_master(environment, _current_harness)
+    if environment.web_ui is not None:
+        extend_web_ui(environment, _current_harness)
 
 
 def _current_harness(environment: Environment) -> Harness | None:

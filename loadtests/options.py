@@ -28,7 +28,8 @@ def _option(flag: str, **settings: Any) -> tuple[str, dict[str, Any]]:
 OPTIONS = (
     _option("--scenario", default="", help="Scenario file (TOML): workflows, weights, context templates. "
             "Default: the built-in scenario for the simulator's catalogue."),
-    _option("--workflow", action="append", default=[], metavar="ID[:WEIGHT]",
+    # No list default: Locust's form handler turns an empty list default into a list of ints.
+    _option("--workflow", action="append", default=None, metavar="ID[:WEIGHT]",
             help="Trigger this workflow (repeatable, or comma separated); overrides the scenario's list."),
     _option("--results-dir", default="", help="Where to write this test's results directory. "
             "Default: reports/<date>-<time>-run."),
@@ -142,7 +143,7 @@ class HarnessOptions:
             raise OptionsError(str(exc)) from None
         return cls(
             scenario=get("scenario", "") or "",
-            workflows=tuple(get("workflow", []) or ()),
+            workflows=_as_tuple(get("workflow", None)),
             results_dir=get("results_dir", "") or "",
             token=get("token", "") or "",
             token_file=get("token_file", "") or "",
@@ -194,6 +195,13 @@ def _getter(parsed: Any):
         return default if value is None else value
 
     return get
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    """A repeatable option: a list from the command line, one text from the web form."""
+    if not value:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _require(condition: bool, message: str) -> None:

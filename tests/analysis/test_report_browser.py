@@ -5,31 +5,15 @@ load; the screenshot is kept in the test's temporary directory."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
-import pytest
+from playwright.sync_api import sync_playwright
 
 from analysis.html import SECTIONS
 from analysis.plots import FIGURES
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make browser installs it)"
-)
+from tests.browser import launch
 
 
 def test_report_opens_offline_with_every_section_and_figure(synthetic_report, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
     report = tmp_path / "report.html"
     shutil.copy(synthetic_report.html_path, report)
     url = report.as_uri()
@@ -42,8 +26,8 @@ def test_report_opens_offline_with_every_section_and_figure(synthetic_report, tm
         else:
             route.abort()
 
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.route("**/*", block)
