@@ -29,6 +29,7 @@ from locust.env import Environment
 from locust.runners import STATE_STOPPED, MasterRunner, WorkerRunner
 
 from loadtests import contract
+from loadtests.abort import AbortRule, AbortWatch
 from loadtests.contexts import GenerationState
 from loadtests.distributed import ShippingSink, WorkerWatch, register_master, register_worker, tell_master_drained
 from loadtests.live import LiveRunStats, combine, progress_line
@@ -73,8 +74,10 @@ class Harness:
         self.workers: WorkerWatch | None = None
         self._user_numbers = iter(range(sys.maxsize))
         self._interrupted = False
+        self._aborted = False
         self._started_mono = time.monotonic()
         self._progress: gevent.Greenlet | None = None
+        self._budget_watch: gevent.Greenlet | None = None
 
     # -- what users ask of it --------------------------------------------
 
@@ -148,6 +151,8 @@ class Harness:
             self.results.write_event("test_start")
             log.info("wfload: writing results to %s", self.results.path)
             self._progress = gevent.spawn(self._print_progress)
+            if self.options.abort_rules:
+                self._budget_watch = gevent.spawn(self._watch_abort_rules)
         if isinstance(runner, MasterRunner):
             self.workers = WorkerWatch(self)  # the master makes no requests: it writes what workers send
             return
@@ -167,9 +172,10 @@ class Harness:
         self._interrupted = True
 
     def stop(self) -> None:
-        if self._progress is not None:
-            self._progress.kill(block=False)
-            self._progress = None
+        for greenlet in (self._progress, self._budget_watch):
+            if greenlet is not None and greenlet is not gevent.getcurrent():
+                greenlet.kill(block=False)
+        self._progress = self._budget_watch = None
         if self.recorder is not None:
             self.environment.events.request.remove_listener(self.recorder.on_request)
             self.recorder.stop()
@@ -180,9 +186,34 @@ class Harness:
             self.workers.stop()
         if self.results is not None:
             self.results.write_event("test_stop")
-            self.results.close("interrupted" if self._interrupted else "completed")
+            self.results.close(self._ending())
             print(f"wfload: results in {self.results.path}", file=sys.stderr, flush=True)
             self.results = None
+
+    def _ending(self) -> str:
+        if self._aborted:
+            return "aborted"
+        return "interrupted" if self._interrupted else "completed"
+
+    def _watch_abort_rules(self) -> None:
+        watch = AbortWatch(list(self.options.abort_rules))
+        while True:
+            gevent.sleep(1.0)
+            rule = watch.check(self.live_snapshot(), time.monotonic() - self._started_mono)
+            if rule is not None:
+                self._abort(rule)
+                return
+
+    def _abort(self, rule: AbortRule) -> None:
+        reason = f"{rule.describe()} for {rule.for_s:g} s"
+        self._aborted = True
+        self.note(f"the test was stopped early: {reason} (an abort rule of the budget)")
+        if self.results is not None:
+            self.results.write_event("abort", reason=reason)
+        self.environment.process_exit_code = 1
+        runner = self.environment.runner
+        headless = getattr(self.environment.parsed_options, "headless", False)
+        gevent.spawn(runner.quit if headless else runner.stop)
 
     def note(self, text: str) -> None:
         log.warning("wfload: %s", text)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from loadtests.abort import AbortRule, AbortRuleError, parse_rules
 from loadtests.polling import PollSchedule
 from loadtests.shapes import Shape, ShapeError, parse_shape
 from loadtests.tracking import TrackingPolicy
@@ -64,6 +65,8 @@ OPTIONS = (
     _option("--shape", default="",
             help="Load shape: ramp:0-50/60s, steps:5,10,20/30s, spike:10,100@60s/15s or soak:50/2m. "
             "Levels are users (closed) or runs/s (open)."),
+    _option("--abort-rules", default="", include_in_web_ui=False,
+            help="Stop the test early when a budget stays broken (JSON; written by 'wfload run --budget FILE')."),
     _option("--seed", type=int, default=-1,
             help="Seed for workflow choice and contexts (-1: the scenario's)."),
 )
@@ -106,6 +109,7 @@ class HarnessOptions:
     arrival_process: str = "constant"
     max_in_flight: int = 1000
     shape: Shape | None = None
+    abort_rules: tuple[AbortRule, ...] = ()
 
     @property
     def model(self) -> str:
@@ -139,7 +143,8 @@ class HarnessOptions:
         _require(process in ("constant", "poisson"), "--arrival-process must be constant or poisson")
         try:
             shape = parse_shape(get("shape", "")) if get("shape", "") else None
-        except ShapeError as exc:
+            abort_rules = tuple(parse_rules(get("abort_rules", "")))
+        except (ShapeError, AbortRuleError) as exc:
             raise OptionsError(str(exc)) from None
         return cls(
             scenario=get("scenario", "") or "",
@@ -157,6 +162,7 @@ class HarnessOptions:
             arrival_process=process,
             max_in_flight=get("max_in_flight", 1000),
             shape=shape,
+            abort_rules=abort_rules,
         )
 
     def describe(self) -> dict[str, Any]:
@@ -186,6 +192,7 @@ class HarnessOptions:
             "arrival_process": self.arrival_process if self.model == "open" else None,
             "max_in_flight": self.max_in_flight if self.model == "open" else None,
             "shape": self.shape.spec if self.shape else None,
+            "abort_rules": [rule.describe() for rule in self.abort_rules],
         }
 
 

@@ -20,7 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from loadtests.options import add_plain_arguments
+from loadtests.options import HarnessOptions, OptionsError, add_plain_arguments
 from loadtests.results import default_results_dir
 from wfload.target import (
     Target,
@@ -75,6 +75,7 @@ def run(args: argparse.Namespace, locust_args: list[str]) -> int:
         raise UsageError("-u/--users must be at least 1")
     if args.workers < 0:
         raise UsageError("--workers must be 0 (one process) or more")
+    check_harness_options(locust_args)
     out = Path(args.out) if args.out else default_results_dir()
     with target(args) as chosen:
         code = _run_locust(args, locust_args, chosen, out)
@@ -84,6 +85,19 @@ def run(args: argparse.Namespace, locust_args: list[str]) -> int:
     if not args.no_report:
         _report(out)
     return code
+
+
+def check_harness_options(locust_args: list[str]) -> None:
+    """Refuse a bad harness option here, in one line, before any process starts."""
+    parser = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    add_plain_arguments(parser)
+    try:
+        parsed, _ = parser.parse_known_args(locust_args)
+        HarnessOptions.from_parsed(parsed)
+    except argparse.ArgumentError as exc:
+        raise UsageError(str(exc)) from None
+    except OptionsError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _run_locust(args: argparse.Namespace, locust_args: list[str], chosen: Target, out: Path) -> int:

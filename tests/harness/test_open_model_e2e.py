@@ -80,3 +80,28 @@ def test_a_steps_shape_moves_the_users_and_ends_the_test(simulator, tmp_path):
     assert {int(row["user"]) for row in runs} == set(range(5))
     meta = json.loads((out / "meta.json").read_text())
     assert meta["ended_at"] - meta["started_at"] < 20, "the shape's end must end the test, not -t"
+
+
+def test_an_abort_rule_stops_the_test_early_and_says_why(simulator, tmp_path):
+    sim = simulator()
+    out = tmp_path / "aborted"
+    rule = '[{"metric": "end_to_end_s", "stat": "p95", "op": ">", "threshold": 0.01, "for_s": 2, "grace_s": 1}]'
+    result = wfload("run", "-H", sim.url, "-u", "4", "-t", "60s", "--out", str(out), "--no-report",
+                    "--workflow", "fl_quick_notify", "--abort-rules", rule, *FAST, timeout=60)
+    assert result.returncode == 1, result.stderr[-2000:]
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["status"] == "aborted"
+    assert meta["ended_at"] - meta["started_at"] < 30
+    assert any("p95(end_to_end_s) > 0.01 for 2 s" in note for note in meta["notes"])
+    events = [json.loads(line)["event"] for line in (out / "events.jsonl").read_text().splitlines()]
+    assert "abort" in events
+    assert all(row["outcome"] in ("completed", "unfinished") for row in read_csv(out / "runs.csv"))
+
+
+def test_abort_rules_a_running_test_cannot_watch_are_refused(simulator, tmp_path):
+    sim = simulator()
+    rule = '[{"metric": "execute_ms", "stat": "p95", "op": ">", "threshold": 5}]'
+    result = wfload("run", "-H", sim.url, "-t", "5s", "--out", str(tmp_path / "never"), "--abort-rules", rule)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "can only watch" in result.stderr
+    assert sim_get(sim, "/__sim/stats")["runs"]["created"] == 0
