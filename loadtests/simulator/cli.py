@@ -13,7 +13,7 @@ import signal
 import sys
 
 from loadtests.simulator.config import SimConfig, load_config
-from loadtests.simulator.server import SimulatorServer, listening_line
+from loadtests.simulator.server import SimulatorServer, listening_line, tune_gc
 from loadtests.simulator.validation import ConfigError
 
 # Exit statuses: 2 is a usage or configuration error (argparse's too).
@@ -55,6 +55,7 @@ def main(argv: list[str]) -> int:
 async def serve(config: SimConfig, host: str, port: int) -> int:
     server = SimulatorServer(config)
     url = await server.start(host, port)
+    tune_gc()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

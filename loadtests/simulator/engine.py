@@ -119,7 +119,7 @@ class Engine:
         plan = plan_run(workflow, self.rng_for(record.seq), self.time_scale, record.start_node)
         record.begin(plan, time.time(), self.minters)
         self.store.moved(record, contract.PENDING)
-        if self.faults.hang(workflow.id):
+        if self.faults.hang_active and self.faults.hang(workflow.id):
             # The worker lost the run after its first node and moved on: the
             # run shows ``running`` forever but holds no capacity.
             record.hung = True

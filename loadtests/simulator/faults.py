@@ -204,6 +204,7 @@ class FaultInjector:
         """Switch to ``settings``; ``now`` (monotonic) is where stall windows start."""
         self.settings = settings
         self.active = settings.any_request_fault
+        self.hang_active = bool(settings.hang.ratio)
         self.stall_origin = now
         # What is left of each fault's ``count`` budget (None: unlimited).
         self.remaining: dict[str, int | None] = {

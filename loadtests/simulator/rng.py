@@ -32,8 +32,11 @@ class RunRandom(Random):
         raise TypeError("a RunRandom is keyed by (seed, seq) when created")
 
     def random(self) -> float:
-        state = self._state = (self._state + _GOLDEN) & _MASK
-        return (_mix(state) >> 11) * _TO_UNIT
+        # _mix inlined: this runs a few times for every run started.
+        z = self._state = (self._state + _GOLDEN) & _MASK
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+        return ((z ^ (z >> 31)) >> 11) * _TO_UNIT
 
     def getrandbits(self, k: int) -> int:
         # For randrange()/choice(): enough 64-bit draws, trimmed to k bits.
