@@ -21,11 +21,10 @@ class Route:
     method: str
     # "<METHOD> <route name>" for the stats, built once per method.
     keys: dict[str, str] = field(default_factory=dict)
+    stats_key: str = field(init=False)  # the key for the route's own method
 
-    @property
-    def stats_key(self) -> str:
-        """The stats key of a request with the route's own method."""
-        return self.key(self.method)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stats_key", self.key(self.method))
 
     def key(self, method: str) -> str:
         key = self.keys.get(method)
