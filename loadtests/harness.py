@@ -39,6 +39,7 @@ from loadtests.recorder import RUN_REQUEST_TYPE, Recorder
 from loadtests.records import DROPPED, RunRecord
 from loadtests.results import ResultsDirectory, default_results_dir
 from loadtests.scenario import Scenario, ScenarioError, load_scenario, with_shortcuts
+from loadtests.search import SearchSpec
 from loadtests.tokens import TokenError, TokenPool, load_tokens
 from loadtests.webui import extend as extend_web_ui
 
@@ -65,7 +66,8 @@ class Harness:
         self.worker = max(0, getattr(environment.runner, "worker_index", 0) or 0)
         self.worker_count = _worker_count(environment)
         # Open model: the total arrival rate (a shape may change it), split across processes.
-        self.arrival_rate = options.arrival_rate
+        # A capacity search starts at rest: its first step sets the rate.
+        self.arrival_rate = 0.0 if isinstance(options.shape, SearchSpec) else options.arrival_rate
         self.stopping = False
         self._generator_claimed = False
         self.results: ResultsDirectory | None = None
@@ -99,11 +101,12 @@ class Harness:
             intended_at=time.time() if intended_at is None else intended_at,
         )
 
-    def record_dropped(self, workflow_id: str, user_number: int, intended_at: float) -> None:
-        """An arrival that could not start: the in-flight cap was reached."""
+    def record_dropped(self, workflow_id: str, user_number: int, intended_at: float, why: str = "") -> None:
+        """An arrival that could not start in time: the in-flight cap was reached."""
         record = self.new_record(workflow_id, user_number, intended_at)
         record.outcome = DROPPED
-        record.detail = f"{self.live.in_flight - 1} runs in flight reached --max-in-flight"
+        record.detail = why or (f"not started within --max-start-lag {self.options.max_start_lag_s:g} s: "
+                                f"--max-in-flight {self.options.max_in_flight} runs were in flight")
         record.finished_at = time.time()
         self.run_finished(record, None)
 
@@ -123,10 +126,21 @@ class Harness:
         if isinstance(runner, MasterRunner):
             runner.send_message(ARRIVAL_RATE_MESSAGE, total)
 
-    def stage_changed(self, index: int, level: float) -> None:
+    def stage_changed(self, index: int, level: float, name: str = "") -> None:
         unit = "runs_per_s" if self.options.model == "open" else "users"
         if self.results is not None:
-            self.results.write_event("stage", index=index, level=level, unit=unit)
+            extra = {"name": name} if name else {}
+            self.results.write_event("stage", index=index, level=level, unit=unit, **extra)
+
+    def search_step_judged(
+        self, index: int, rate: float, arrivals: float, finished: float, growth: float, was_saturated: bool
+    ) -> None:
+        """The capacity search's live verdict on a step (the report recomputes it from the records)."""
+        if self.results is not None:
+            self.results.write_event("step_judged", index=index, rate=rate, arrivals=arrivals, finished=finished,
+                                     backlog_growth=growth, saturated=was_saturated)
+        print(f"wfload: step {index} at {rate:.3g} runs/s: {'saturated' if was_saturated else 'held'} "
+              f"(backlog {growth:+.0f}, finished {finished:.0f} of {arrivals:.0f})", file=sys.stderr, flush=True)
 
     def run_finished(self, record: RunRecord, logs: list[contract.LogEntry] | None) -> None:
         self.live.run_finished(record)

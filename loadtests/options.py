@@ -17,6 +17,7 @@ from typing import Any
 
 from loadtests.abort import AbortRule, AbortRuleError, parse_rules
 from loadtests.polling import PollSchedule
+from loadtests.search import SearchSpec
 from loadtests.shapes import Shape, ShapeError, parse_shape
 from loadtests.tracking import TrackingPolicy
 
@@ -61,7 +62,9 @@ OPTIONS = (
     _option("--arrival-process", default="constant", choices=["constant", "poisson"],
             help="Open model: evenly spaced arrivals, or a Poisson process."),
     _option("--max-in-flight", type=int, default=1000,
-            help="Open model: runs followed at once per process; arrivals past it are dropped (counted)."),
+            help="Open model: runs followed at once per process; further arrivals wait for a slot."),
+    _option("--max-start-lag", type=float, default=5.0,
+            help="Open model: an arrival not started this many seconds after its time is dropped (counted)."),
     _option("--shape", default="",
             help="Load shape: ramp:0-50/60s, steps:5,10,20/30s, spike:10,100@60s/15s or soak:50/2m. "
             "Levels are users (closed) or runs/s (open)."),
@@ -108,7 +111,8 @@ class HarnessOptions:
     arrival_rate: float = 0.0
     arrival_process: str = "constant"
     max_in_flight: int = 1000
-    shape: Shape | None = None
+    max_start_lag_s: float = 5.0
+    shape: Shape | SearchSpec | None = None
     abort_rules: tuple[AbortRule, ...] = ()
 
     @property
@@ -139,11 +143,14 @@ class HarnessOptions:
         seed = get("seed", -1)
         _require(get("arrival_rate", 0.0) >= 0, "--arrival-rate must be 0 (closed model) or more runs per second")
         _require(get("max_in_flight", 1000) >= 1, "--max-in-flight must be at least 1")
+        _require(get("max_start_lag", 5.0) >= 0, "--max-start-lag must be 0 or more seconds")
         process = get("arrival_process", "constant")
         _require(process in ("constant", "poisson"), "--arrival-process must be constant or poisson")
         try:
             shape = parse_shape(get("shape", "")) if get("shape", "") else None
             abort_rules = tuple(parse_rules(get("abort_rules", "")))
+            if isinstance(shape, SearchSpec) and get("arrival_rate", 0.0) <= 0:
+                raise ShapeError("--shape search: needs the open model; give --arrival-rate (the search sets it)")
         except (ShapeError, AbortRuleError) as exc:
             raise OptionsError(str(exc)) from None
         return cls(
@@ -161,6 +168,7 @@ class HarnessOptions:
             arrival_rate=get("arrival_rate", 0.0),
             arrival_process=process,
             max_in_flight=get("max_in_flight", 1000),
+            max_start_lag_s=get("max_start_lag", 5.0),
             shape=shape,
             abort_rules=abort_rules,
         )
@@ -191,6 +199,7 @@ class HarnessOptions:
             "arrival_rate": self.arrival_rate or None,
             "arrival_process": self.arrival_process if self.model == "open" else None,
             "max_in_flight": self.max_in_flight if self.model == "open" else None,
+            "max_start_lag_s": self.max_start_lag_s if self.model == "open" else None,
             "shape": self.shape.spec if self.shape else None,
             "abort_rules": [rule.describe() for rule in self.abort_rules],
         }

@@ -10,6 +10,9 @@ spec, so it fits a command line and a field of the web UI's form:
 | ``steps:5,10,20/30s`` | 5, then 10, then 20, each held 30 s; the test ends after the last |
 | ``spike:10,100@60s/15s`` | 10; at 60 s jump to 100 for 15 s; back to 10 until the run time ends |
 | ``soak:50/2m`` | ramp up to 50 over 2 minutes, then hold it for as long as the test runs |
+| ``search:2/5s`` | open model only: the capacity search of ``loadtests.search`` from 2 runs/s, 5 s a step |
+
+A search takes settings after commas: ``search:2/5s,growth=1.5,refine=3,max=1000,steps=16``.
 
 Durations take Locust's forms: ``90``, ``90s``, ``5m``, ``1h30m``.
 This module is pure (no Locust import), so specs are validated before a
@@ -19,10 +22,13 @@ test starts; ``loadtests.harness`` turns a shape into Locust's
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
-KINDS = ("ramp", "steps", "spike", "soak")
+from loadtests.search import SearchSpec
+
+KINDS = ("ramp", "steps", "spike", "soak", "search")
 
 
 class ShapeError(ValueError):
@@ -69,8 +75,13 @@ class Shape:
         return None if self.holds_at_end else self.segments[-1].end_s
 
 
-def parse_shape(spec: str) -> Shape:
+def parse_shape(spec: str) -> Shape | SearchSpec:
     kind, _, body = spec.strip().partition(":")
+    if kind == "search" and body:
+        try:
+            return _search(body)
+        except ShapeError as exc:
+            raise ShapeError(f"--shape {spec!r}: {exc}; for example {EXAMPLES[kind]}") from None
     parser = _PARSERS.get(kind)
     if parser is None or not body:
         raise ShapeError(f"--shape {spec!r}: use one of {', '.join(EXAMPLES.values())}")
@@ -92,6 +103,7 @@ EXAMPLES = {
     "steps": "steps:5,10,20/30s",
     "spike": "spike:10,100@60s/15s",
     "soak": "soak:50/2m",
+    "search": "search:2/5s,growth=1.5,refine=3,max=500",
 }
 
 
@@ -120,6 +132,24 @@ def _soak(body: str) -> tuple[list[Segment], bool]:
     level, ramp = _split_duration(body)
     value = _level(level)
     return [Segment(0.0, ramp, 0.0, value)], True
+
+
+def _search(body: str) -> SearchSpec:
+    head, *settings = [part.strip() for part in body.split(",")]
+    start, step = _split_duration(head)
+    spec = SearchSpec(start=_level(start), step_s=step, spec=f"search:{body}")
+    names = {"growth": "growth", "refine": "refinements", "max": "max_rate", "steps": "max_steps"}
+    changes: dict[str, float] = {}
+    for setting in settings:
+        key, _, value = setting.partition("=")
+        if key not in names or not value:
+            raise ShapeError(f"unknown search setting {setting!r}; use growth=, refine=, max=, steps=")
+        changes[names[key]] = _level(value)
+    spec = dataclasses.replace(spec, **{k: int(v) if k in ("refinements", "max_steps") else v
+                                        for k, v in changes.items()})
+    if spec.start <= 0 or spec.growth <= 1:
+        raise ShapeError("the start rate must be above 0 and growth above 1")
+    return spec
 
 
 _PARSERS = {"ramp": _ramp, "steps": _steps, "spike": _spike, "soak": _soak}

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 
 from gevent import GreenletExit
+from gevent.lock import Semaphore
 from gevent.pool import Group
 from locust import FastHttpUser
 
@@ -93,18 +94,34 @@ class ArrivalGenerator(WorkflowUser):
                 time.sleep(0.5)
             return
         runs = Group()
+        slots = Semaphore(self.harness.options.max_in_flight)
         try:
             for intended_mono in self._arrivals():
-                intended_at = time.time() - (time.perf_counter() - intended_mono)
-                workflow = self.pick_workflow()
-                if self.harness.live.in_flight >= self.harness.options.max_in_flight:
-                    self.harness.record_dropped(workflow.id, self.number, intended_at)
-                    continue
-                runs.spawn(self.execute_and_follow, workflow, intended_mono, intended_at)
+                runs.spawn(self._arrive, slots, intended_mono)
             runs.join()  # the drain: Locust kills us at the drain timeout, see below
         except GreenletExit:
-            runs.kill(block=True)  # each run in flight is recorded as unfinished
+            runs.kill(block=True)  # each run in flight is recorded as unfinished, each waiting one as dropped
             raise
+
+    def _arrive(self, slots: Semaphore, intended_mono: float) -> None:
+        """One arrival: wait for a free slot (at most --max-start-lag after the
+        intended time, else it is dropped), then execute and follow the run.
+        The wait is start lag: in the corrected latency, not in the service time."""
+        workflow = self.pick_workflow()
+        intended_at = time.time() - (time.perf_counter() - intended_mono)
+        patience = self.harness.options.max_start_lag_s - (time.perf_counter() - intended_mono)
+        try:
+            started = slots.acquire(timeout=max(0.0, patience))
+        except GreenletExit:
+            self.harness.record_dropped(workflow.id, self.number, intended_at, "the test stopped before it started")
+            raise
+        if not started:
+            self.harness.record_dropped(workflow.id, self.number, intended_at)
+            return
+        try:
+            self.execute_and_follow(workflow, intended_mono, intended_at)
+        finally:
+            slots.release()
 
     def _arrivals(self) -> Iterator[float]:
         """Intended arrival times on the monotonic clock, until the test stops."""

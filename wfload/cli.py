@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, list[str], str]] = {
     "sim": ("loadtests.simulator.cli", [], "run the embedded Workflows API simulator"),
     "run": ("wfload.run", [], "run a load test (against the simulator unless -H is given)"),
     "ui": ("wfload.ui", [], "start Locust's web UI with wfload's tabs (against the simulator unless -H is given)"),
+    "capacity": ("wfload.capacity", [], "find the maximum sustainable arrival rate (stepped open-model test)"),
     "report": ("analysis.cli", ["report"], "write report.html, summary.md and summary.json for a results directory"),
 }
 

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace, locust_args: list[str]) -> int:
         raise UsageError("-u/--users must be at least 1")
     if args.workers < 0:
         raise UsageError("--workers must be 0 (one process) or more")
-    check_harness_options(locust_args)
+    check_harness_options([*locust_args, "--arrival-rate", str(args.arrival_rate)])
     out = Path(args.out) if args.out else default_results_dir()
     with target(args) as chosen:
         code = _run_locust(args, locust_args, chosen, out)

@@ -57,7 +57,7 @@ def test_arrivals_past_the_in_flight_cap_are_dropped_and_counted(simulator, tmp_
     sim = simulator()
     out = tmp_path / "capped"
     result = wfload("run", "-H", sim.url, "--arrival-rate", "10", "-t", "3s", "--out", str(out), "--no-report",
-                    "--workflow", "fl_delayed_report", "--max-in-flight", "3", *FAST)
+                    "--workflow", "fl_delayed_report", "--max-in-flight", "3", "--max-start-lag", "0.2", *FAST)
     assert result.returncode == 0, result.stderr[-2000:]
     runs = read_csv(out / "runs.csv")
     dropped = [row for row in runs if row["outcome"] == "dropped"]
