@@ -16,9 +16,9 @@ from loadtests.simulator.config import SimConfig, load_config
 from loadtests.simulator.server import SimulatorServer, listening_line, tune_gc
 from loadtests.simulator.validation import ConfigError
 
-# Exit statuses: 2 is a usage or configuration error (argparse's too).
+# Exit status 2: a usage or configuration error (argparse's too), or an
+# address it cannot listen on: the input is what has to change.
 EXIT_CONFIG = 2
-EXIT_LISTEN = 1
 
 
 def parser() -> argparse.ArgumentParser:
@@ -36,6 +36,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        print(f"wfload sim: --port {args.port} is not a port number; use 0 to 65535 (0 picks a free one)",
+              file=sys.stderr)
+        return EXIT_CONFIG
     try:
         config = load_config(args.config).with_overrides(seed=args.seed, workers=args.workers)
     except ConfigError as exc:
@@ -49,7 +53,7 @@ def main(argv: list[str]) -> int:
             " use another --port",
             file=sys.stderr,
         )
-        return EXIT_LISTEN
+        return EXIT_CONFIG
 
 
 async def serve(config: SimConfig, host: str, port: int) -> int:

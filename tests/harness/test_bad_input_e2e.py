@@ -69,3 +69,8 @@ def test_unusable_results_directories(setup, words, tmp_path):
     for command in (["report", str(directory)], ["capacity", "--analyse", str(directory)]):
         refused(wfload(*command), *words)
         assert not (directory / "report.html").exists()
+
+
+@pytest.mark.parametrize("port", ["99999", "-1"])
+def test_a_simulator_asked_for_an_impossible_port(port):
+    refused(wfload("sim", "--port", port), "is not a port number")

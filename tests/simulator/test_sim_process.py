@@ -96,7 +96,7 @@ def test_a_bad_configuration_fails_the_start_with_its_one_line(tmp_path: Path) -
     assert result.stderr.count("\n") == 1 and "bad.toml: workers: must be from 1" in result.stderr
 
 
-def test_a_taken_port_is_one_line_and_status_1() -> None:
+def test_a_taken_port_is_one_line_and_status_2() -> None:
     with SimulatorProcess() as first:
         port = first.url.rsplit(":", 1)[1]
         result = subprocess.run(
@@ -106,7 +106,7 @@ def test_a_taken_port_is_one_line_and_status_1() -> None:
             text=True,
             timeout=30,
         )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert (
         result.stderr.startswith(f"wfload sim: cannot listen on 127.0.0.1:{port}")
         and result.stderr.count("\n") == 1
