@@ -72,8 +72,11 @@ class SimulatorProcess:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PROJECT_ROOT), env.get("PYTHONPATH")]))
         env["PYTHONUNBUFFERED"] = "1"
+        # Its own session: a Ctrl-C at the terminal must not kill the target
+        # while the harness drains the runs in flight; the owner stops it.
         self.process = subprocess.Popen(
-            self.command, stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL, env=env
+            self.command, stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL, env=env,
+            start_new_session=True,
         )
         try:
             line = self._read_ready_line()
