@@ -10,7 +10,9 @@
 
 Exit status: 0 when the test ran to its end (whether runs failed is for
 budgets to judge), 2 for bad usage or an unusable target, 130 when
-interrupted (the results and report are still written).
+interrupted (the results and report are still written). With ``--budget``
+or ``--baseline``, the verdict of ``wfload compare`` decides instead once
+the test has run: 0 pass, 1 a budget broken or a regression, 2 unusable.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import argparse
 import subprocess
 import sys
 from pathlib import Path
+
+import orjson
 
 from loadtests.options import HarnessOptions, OptionsError, add_plain_arguments
 from loadtests.results import default_results_dir
@@ -51,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=0,
                         help="Distribute: a Locust master and this many local worker processes (one per core).")
     parser.add_argument("--no-report", action="store_true", help="Write the results only, not the report.")
+    parser.add_argument("--budget", default="", metavar="FILE",
+                        help="Budget file (TOML): judge the test at its end (exit 1 if broken); its [abort] "
+                        "rules stop the test early. See docs/ci.md.")
+    parser.add_argument("--baseline", default="", metavar="DIR|NAME",
+                        help="Compare with this baseline (a name under reports/baselines/ or a directory) at the end.")
     parser.epilog = _harness_options_help(parser)
     return parser
 
@@ -76,6 +85,7 @@ def run(args: argparse.Namespace, locust_args: list[str]) -> int:
     if args.workers < 0:
         raise UsageError("--workers must be 0 (one process) or more")
     check_harness_options([*locust_args, "--arrival-rate", str(args.arrival_rate)])
+    locust_args = [*locust_args, *_abort_rules(args)]
     out = Path(args.out) if args.out else default_results_dir()
     with target(args) as chosen:
         code = _run_locust(args, locust_args, chosen, out)
@@ -84,6 +94,8 @@ def run(args: argparse.Namespace, locust_args: list[str]) -> int:
         return code if code else 2
     if not args.no_report:
         _report(out)
+    if args.budget or args.baseline:
+        return code or _verdict(args, out)
     return code
 
 
@@ -148,3 +160,26 @@ def _report(out: Path) -> None:
     from analysis.cli import main as analysis_main
 
     analysis_main(["report", str(out)])
+
+
+def _abort_rules(args: argparse.Namespace) -> list[str]:
+    """Check --budget and --baseline before any load is sent; the budget's
+    [abort] rules become Locust's --abort-rules option."""
+    if not (args.budget or args.baseline):
+        return []
+    from analysis.gate import prepare
+    from analysis.load import ResultsError
+
+    try:
+        rules = prepare(args.budget or None, args.baseline or None)
+    except ResultsError as exc:
+        raise UsageError(str(exc)) from None
+    return ["--abort-rules", orjson.dumps(rules).decode()] if rules else []
+
+
+def _verdict(args: argparse.Namespace, out: Path) -> int:
+    """``wfload compare`` on the results: prints the verdict, writes it beside the report."""
+    from analysis.cli import main as analysis_main
+
+    command = ["compare", *([args.baseline] if args.baseline else []), str(out)]
+    return analysis_main(command + (["--budget", args.budget] if args.budget else []))
