@@ -17,7 +17,7 @@ COMMANDS: dict[str, tuple[str, list[str], str]] = {
     "ui": ("wfload.ui", [], "start Locust's web UI with wfload's tabs (against the simulator unless -H is given)"),
     "capacity": ("wfload.capacity", [], "find the maximum sustainable arrival rate (stepped open-model test)"),
     "report": ("analysis.cli", ["report"], "write report.html, summary.md and summary.json for a results directory"),
-    "compare": ("analysis.cli", ["compare"], "judge a test against budgets and a baseline (exit 1: broken or regressed)"),
+    "compare": ("analysis.cli", ["compare"], "check budgets and compare with a baseline (exit 1: broken or regressed)"),
     "baseline": ("analysis.cli", ["baseline"], "save a test as a named baseline for later comparisons, or list them"),
     "trend": ("analysis.cli", ["trend"], "plot headline figures across runs and flag change points"),
 }
