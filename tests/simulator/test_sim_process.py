@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -19,18 +18,17 @@ from loadtests.simulator.process import _PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 
-DOC = _PROJECT_ROOT / "docs" / "simulator.md"
+DOC = _PROJECT_ROOT / "README.md"
 
 
 def _doc_curl() -> str:
-    """The curl example that docs/simulator.md promises works."""
+    """The curl example that the README promises works."""
     text = DOC.read_text()
     block = text.split("<!-- curl-example", 1)[1]
     return re.search(r"```sh\n(.*?)```", block, re.S).group(1)
 
 
-def test_wfload_sim_starts_quickly_and_answers_the_documented_curl() -> None:
-    start = time.monotonic()
+def test_wfload_sim_starts_and_answers_the_documented_curl() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "wfload", "sim", "--port", "0", "--seed", "3"],
         cwd=_PROJECT_ROOT,
@@ -39,10 +37,9 @@ def test_wfload_sim_starts_quickly_and_answers_the_documented_curl() -> None:
         text=True,
     )
     try:
+        # How fast it starts is measured by bench_simulator (under 2 s); here, that it starts and answers.
         line = process.stdout.readline()
-        startup_s = time.monotonic() - start
         assert re.fullmatch(r"wfload-sim listening on http://127\.0\.0\.1:\d+\n", line), line
-        assert startup_s < 2.0, startup_s
         url = line.split()[-1]
         command = _doc_curl().replace("http://127.0.0.1:8080", url)
         result = subprocess.run(
