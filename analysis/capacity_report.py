@@ -7,13 +7,13 @@ import base64
 from datetime import UTC, datetime
 from pathlib import Path
 
-import jinja2
 import matplotlib
 import numpy as np
 import orjson
 from matplotlib.figure import Figure
 
 from analysis import formatting as fmt
+from analysis import templating
 from analysis.capacity import Capacity, Objective, Step, analyse_capacity
 from analysis.load import load_results
 from analysis.markdown import markdown_table
@@ -24,14 +24,6 @@ from analysis.tables import Cell, Table, text
 CAPACITY_HTML = "capacity.html"
 CAPACITY_MD = "capacity.md"
 CAPACITY_JSON = "capacity.json"
-
-_environment = jinja2.Environment(
-    loader=jinja2.PackageLoader("analysis", "templates"),
-    autoescape=jinja2.select_autoescape(["html", "j2"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-    undefined=jinja2.StrictUndefined,
-)
 
 
 def write_capacity_report(path: str | Path, objectives: list[Objective] | None = None) -> Capacity:
@@ -225,7 +217,8 @@ def _png(figure: Figure) -> str:
 
 
 def _html(directory: Path, capacity: Capacity, table: Table, figures: dict[str, str]) -> str:
-    return _environment.get_template("capacity.html.j2").render(
+    return templating.render(
+        "capacity.html.j2",
         title=directory.name,
         lines=headline_lines(capacity),
         capacity=capacity,

@@ -8,14 +8,13 @@ import base64
 import struct
 from datetime import UTC, datetime
 
-import jinja2
-
 from analysis import formatting as fmt
 from analysis import tables
 from analysis.headline import ATTENTION, INCOMPLETE, Headline
 from analysis.metrics import Analysis
 from analysis.plots import Plot
 from analysis.summary import SUMMARY_VERSION, generator_version
+from analysis.templating import render
 
 SECTIONS = [
     ("headline", "Headline"),
@@ -37,14 +36,6 @@ STATUS_TEXT = {
     ATTENTION: "The figures stand, but the test recorded something to weigh before reading them:",
     INCOMPLETE: "The test did not end normally: the figures cover only what reached disk.",
 }
-
-_environment = jinja2.Environment(
-    loader=jinja2.PackageLoader("analysis", "templates"),
-    autoescape=jinja2.select_autoescape(["html", "j2"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-    undefined=jinja2.StrictUndefined,
-)
 
 
 def render_html(analysis: Analysis, head: Headline, plots: list[Plot]) -> str:
@@ -93,7 +84,7 @@ def render_html(analysis: Analysis, head: Headline, plots: list[Plot]) -> str:
         "version": generator_version(),
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
     }
-    return _environment.get_template("report.html.j2").render(context)
+    return render("report.html.j2", **context)
 
 
 def _embedded(plot: Plot) -> dict[str, object]:
