@@ -23,33 +23,17 @@ import tempfile
 import time
 from pathlib import Path
 
+from loadtests.simulator.config import fixed_service_toml
 from loadtests.simulator.process import SimulatorProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = ROOT / "loadtests" / "locustfile.py"
 BARE_LOCUSTFILE = Path(__file__).resolve().parent / "bare_locustfile.py"
 
-INSTANT = """
-workers = 4000
-[[workflows]]
-id = "fl_instant"
-name = "Instant"
-  [[workflows.nodes]]
-  id = "n1"
-  component = "manual_trigger"
-  duration_s = 0.0
-"""
-
-ENDLESS = """
-workers = 4000
-[[workflows]]
-id = "fl_endless"
-name = "Endless"
-  [[workflows.nodes]]
-  id = "n1"
-  component = "delay"
-  duration_s = 3600.0
-"""
+# The trigger alone: a run that ends as soon as a worker takes it.
+INSTANT = fixed_service_toml("fl_instant", 0.0, workers=4000, component="manual_trigger")
+# Runs that outlast the test: polled until it ends.
+ENDLESS = fixed_service_toml("fl_endless", 900.0, workers=4000)
 
 RATE_SECONDS = 15
 TRACKED_RUNS = 1500

@@ -142,3 +142,19 @@ def _checked_seed(seed: int) -> int:
     if not 0 <= seed <= MAX_SEED:
         raise ConfigError(f"seed: must be a whole number from 0 to {MAX_SEED}, got {seed}")
     return seed
+
+
+def fixed_service_toml(workflow_id: str, seconds: float, workers: int, component: str = "delay") -> str:
+    """The configuration of a service of known capacity: one workflow, one
+    node lasting exactly ``seconds``, ``workers`` workers, so it sustains
+    ``workers / seconds`` runs per second. For capacity tests and benchmarks."""
+    return f"""workers = {workers}
+
+[[workflows]]
+id = "{workflow_id}"
+name = "Fixed service time of {seconds:g} s"
+  [[workflows.nodes]]
+  id = "n1"
+  component = "{component}"
+  duration_s = {seconds}
+"""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +54,17 @@ def wfload(*args: str, timeout: float = 120, token: str | None = SECRET) -> subp
     return subprocess.run(
         [sys.executable, "-m", "wfload", *args], capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT
     )
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def files_containing(directory: Path, needle: str) -> list[Path]:

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from loadtests.simulator.config import fixed_service_toml
 from tests.harness.conftest import wfload
 
 pytestmark = pytest.mark.e2e
@@ -16,17 +17,7 @@ FAST_POLLS = ["--poll-first", "0.02", "--poll-interval", "0.05", "--poll-jitter"
 
 def constant_service(workers: int, seconds: float, stall: str = "") -> str:
     """A simulator whose one workflow takes exactly ``seconds``: capacity workers/seconds runs/s."""
-    return f"""
-workers = {workers}
-{stall}
-[[workflows]]
-id = "fl_fixed"
-name = "Fixed service time"
-  [[workflows.nodes]]
-  id = "n1"
-  component = "delay"
-  duration_s = {seconds}
-"""
+    return fixed_service_toml("fl_fixed", seconds, workers) + "\n" + stall
 
 
 def capacity_json(out) -> dict:

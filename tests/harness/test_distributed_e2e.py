@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +13,10 @@ from collections import Counter
 import pytest
 
 from analysis import load_results
-from tests.harness.conftest import LOCUSTFILE, SECRET, files_containing, sim_get, wfload
+from tests.harness.conftest import LOCUSTFILE, SECRET, files_containing, free_port, read_csv, sim_get, wfload
 
 pytestmark = pytest.mark.e2e
 
-
-def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 def test_master_and_two_workers_account_for_every_run(simulator, tmp_path):
@@ -47,11 +41,6 @@ def test_master_and_two_workers_account_for_every_run(simulator, tmp_path):
     assert meta["counts"]["runs"] == len(runs)
     assert files_containing(out, SECRET) == []
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_losing_a_worker_leaves_an_annotated_readable_directory_and_a_report(simulator, tmp_path):

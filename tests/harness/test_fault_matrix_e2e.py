@@ -10,7 +10,6 @@ Loads are short and go to a simulator on loopback only.
 
 from __future__ import annotations
 
-import csv
 import json
 import signal
 import subprocess
@@ -21,8 +20,7 @@ from collections import Counter
 import pytest
 
 from loadtests.simulator.process import SimulatorProcess
-from tests.harness.conftest import ROOT, SECRET, sim_get, wfload
-from tests.harness.test_distributed_e2e import free_port
+from tests.harness.conftest import ROOT, SECRET, free_port, read_csv, sim_get, wfload
 
 pytestmark = pytest.mark.e2e
 
@@ -30,10 +28,6 @@ EXECUTE, RUN = "/workflows/[id]/execute", "/workflows/runs/[id]"
 FAST = ["--poll-first", "0.05", "--poll-interval", "0.2", "--drain-timeout", "15"]
 TERMINAL = {"completed", "failed", "awaiting_ui_interaction"}
 
-
-def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 def assert_accounted_for(truth_runs: list[dict], records: list[dict]) -> None:

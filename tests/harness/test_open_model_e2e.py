@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 import statistics
 
 import pytest
 
-from tests.harness.conftest import sim_get, wfload
+from tests.harness.conftest import read_csv, sim_get, wfload
 
 pytestmark = pytest.mark.e2e
 
 FAST = ["--poll-first", "0.05", "--poll-interval", "0.2", "--drain-timeout", "15"]
 
-
-def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 def gaps(rows):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import signal
 import subprocess
@@ -13,14 +12,10 @@ from collections import Counter
 import pytest
 
 from analysis import load_results
-from tests.harness.conftest import LOCUSTFILE, SECRET, files_containing, sim_get, wfload
+from tests.harness.conftest import LOCUSTFILE, SECRET, files_containing, read_csv, sim_get, wfload
 
 pytestmark = pytest.mark.e2e
 
-
-def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 def test_every_run_the_simulator_created_appears_once_with_its_status(simulator, tmp_path):

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 
 import pytest
 
-from tests.harness.conftest import sim_get, wfload
+from tests.harness.conftest import read_csv, sim_get, wfload
 
 pytestmark = pytest.mark.e2e
 
 FAST = ["--poll-first", "0.05", "--poll-interval", "0.2", "--drain-timeout", "20"]
 
-
-def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 def run(sim, out, *extra, users="4", seconds="5s"):

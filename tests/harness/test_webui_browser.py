@@ -14,8 +14,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.browser import launch
-from tests.harness.conftest import LOCUSTFILE, SECRET, files_containing, sim_get
-from tests.harness.test_distributed_e2e import free_port
+from tests.harness.conftest import LOCUSTFILE, SECRET, files_containing, free_port, sim_get
 
 pytestmark = pytest.mark.e2e
 
