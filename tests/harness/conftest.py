@@ -46,13 +46,15 @@ def sim_get(sim: SimulatorProcess, path: str) -> dict:
     return response.json()
 
 
-def wfload(*args: str, timeout: float = 120, token: str | None = SECRET) -> subprocess.CompletedProcess:
+def wfload(
+    *args: str, timeout: float = 120, token: str | None = SECRET, cwd: Path = ROOT
+) -> subprocess.CompletedProcess:
     """Run the ``wfload`` command as a user would, capturing its output."""
     env = {k: v for k, v in os.environ.items() if k != "ALTOSTRAT_TOKEN"}
     if token:
         env["ALTOSTRAT_TOKEN"] = token
     return subprocess.run(
-        [sys.executable, "-m", "wfload", *args], capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT
+        [sys.executable, "-m", "wfload", *args], capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd
     )
 
 
