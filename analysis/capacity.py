@@ -81,6 +81,7 @@ class Step:
     backlog_growth: float = 0.0
     little_ratio: float | None = None
     latency: dict[str, float | None] = field(default_factory=dict)  # corrected end-to-end, s
+    service: dict[str, float | None] = field(default_factory=dict)  # end-to-end from the send, s
     duration: dict[str, float | None] = field(default_factory=dict)  # duration_in_seconds
     runs: int = 0
     failed: int = 0
@@ -115,7 +116,8 @@ class Step:
             "little_ratio": self.little_ratio,
             "backlog_growth": self.backlog_growth,
             "backlog_growing": self.growing,
-            "end_to_end_s": self.latency,
+            "corrected_end_to_end_s": self.latency,
+            "end_to_end_s": self.service,
             "duration_in_seconds": self.duration,
             "failure_rate": self.failure_rate,
             "runs": self.runs,
@@ -148,14 +150,38 @@ class Capacity:
         }
 
 
-def analyse_capacity(results: Results, objectives: list[Objective] | None = None) -> Capacity:
+# What a step can be judged on: percentiles of these metrics, and these rates.
+STEP_METRICS = ("end_to_end_s", "corrected_end_to_end_s", "duration_in_seconds")
+STEP_STATS = ("p50", "p95", "p99")
+STEP_RATES = ("failed", "dropped")
+
+
+def objectives_from_budgets(checks: list[Any]) -> tuple[list[Objective], list[str]]:
+    """The budget's absolute limits a step can be judged on, and a note for
+    each one it cannot (per workflow, or a figure steps do not have)."""
+    objectives, notes = [], []
+    for check in checks:
+        expression = check.expression
+        if expression.workflow is None and expression.stat == "rate" and expression.name in STEP_RATES:
+            objectives.append(Objective("rate", expression.name, check.op, check.threshold))
+        elif expression.workflow is None and expression.name in STEP_METRICS and expression.stat in STEP_STATS:
+            objectives.append(Objective(expression.name, expression.stat, check.op, check.threshold))
+        else:
+            notes.append(f"the budget's {check.text} is not judged per step (steps have "
+                         f"{'/'.join(STEP_STATS)} of {', '.join(STEP_METRICS)} and rate({'/'.join(STEP_RATES)}))")
+    return objectives, notes
+
+
+def analyse_capacity(
+    results: Results, objectives: list[Objective] | None = None, notes: list[str] | None = None
+) -> Capacity:
     objectives = objectives or []
     spans = step_spans(results)
     runs = _RunTimes(results)
     steps = [measure_step(i, rate, start, end, runs, objectives) for i, (rate, start, end) in enumerate(spans)]
     ordered = sorted(steps, key=lambda s: s.offered_rate)
     sustainable = [s.offered_rate for s in ordered if s.sustainable]
-    notes = []
+    notes = list(notes or [])
     fit = fit_usl(np.array([s.mean_in_flight for s in steps]), np.array([s.throughput for s in steps]))
     if fit is None:
         notes.append("too few steps with runs in flight to fit the Universal Scalability Law (3 needed)")
@@ -194,7 +220,8 @@ class _RunTimes:
         self.intended = floats(runs, "intended_at")
         self.submitted = floats(runs, "submitted_at")
         self.finished = floats(runs, "finished_at")
-        self.latency = floats(runs, "end_to_end_s") + np.nan_to_num(floats(runs, "start_lag_s"))
+        self.service = floats(runs, "end_to_end_s")
+        self.latency = self.service + np.nan_to_num(floats(runs, "start_lag_s"))
         self.duration = floats(runs, "duration_in_seconds")
         self.terminal = is_in(runs["outcome"], TERMINAL)
         self.failed = is_in(runs["outcome"], schema.FAILED)
@@ -228,6 +255,7 @@ def measure_step(
         step.little_ratio = step.mean_in_flight / (step.throughput * mean_latency)
     ended = arrived & runs.terminal
     step.latency = _percentiles(Sample(runs.latency[ended]))
+    step.service = _percentiles(Sample(runs.service[ended]))
     step.duration = _percentiles(Sample(runs.duration[ended]))
     step.ended = int(ended.sum())
     step.failed = int((arrived & runs.failed).sum())

@@ -14,7 +14,8 @@ from matplotlib.figure import Figure
 
 from analysis import formatting as fmt
 from analysis import templating
-from analysis.capacity import Capacity, Objective, Step, analyse_capacity
+from analysis.budgets import load_budgets
+from analysis.capacity import Capacity, Step, analyse_capacity, objectives_from_budgets
 from analysis.load import load_results
 from analysis.markdown import markdown_table
 from analysis.plots import STYLE, WIDTH, colour, render
@@ -26,10 +27,13 @@ CAPACITY_MD = "capacity.md"
 CAPACITY_JSON = "capacity.json"
 
 
-def write_capacity_report(path: str | Path, objectives: list[Objective] | None = None) -> Capacity:
+def write_capacity_report(path: str | Path, budget: str | Path | None = None) -> Capacity:
+    """Judge the steps of the results at ``path`` (against the budget's
+    absolute limits, when given) and write the capacity files beside them."""
     directory = Path(path)
+    objectives, notes = objectives_from_budgets(list(load_budgets(budget).checks)) if budget else ([], [])
     results = load_results(directory)
-    capacity = analyse_capacity(results, objectives)
+    capacity = analyse_capacity(results, objectives, notes)
     with matplotlib.rc_context(STYLE):
         figures = {key: _png(draw(capacity)) for key, _, draw in FIGURES}
     table = step_table(capacity)

@@ -16,6 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from analysis.budgets import load_budgets
 from analysis.capacity_report import CAPACITY_HTML, headline_lines, write_capacity_report
 from analysis.load import ResultsError
 from loadtests.results import default_results_dir
@@ -27,6 +28,7 @@ from wfload.target import UsageError, add_target_arguments
 # After the steps: time for the drain to end before Locust's own run-time limit would cut in.
 END_MARGIN_S = 30.0
 _TARGET_OPTIONS = ("host", "scenario", "workflow", "token", "token_file", "sim_config", "sim_workers", "sim_seed")
+# The budget judges steps here, not the whole test: wfload run gets none.
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,16 +47,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-rate", type=float, default=1000.0, help="Search: never offer more (default 1000).")
     parser.add_argument("--out", default="", help="Results directory. Default: reports/<date>-<time>-capacity.")
     parser.add_argument("--drain-timeout", default="30", help="Seconds to follow runs in flight at the end.")
+    parser.add_argument("--budget", default="", metavar="FILE",
+                        help="Budget file: its absolute limits on p50/p95/p99 of end_to_end_s or duration_in_seconds "
+                        "and rate(failed) are objectives every sustainable step must meet.")
     return parser
 
 
 def main(argv: list[str]) -> int:
     args, locust_args = build_parser().parse_known_args(argv)
     try:
+        if args.budget:
+            load_budgets(args.budget)  # a bad budget is refused before any load
         directory = Path(args.directory) if args.directory else _test(args, locust_args)
         if directory is None:
             return 2
-        capacity = write_capacity_report(directory)
+        capacity = write_capacity_report(directory, args.budget or None)
     except (UsageError, ShapeError) as exc:
         print(f"wfload capacity: {exc}", file=sys.stderr)
         return 2

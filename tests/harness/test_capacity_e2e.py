@@ -52,6 +52,16 @@ def test_given_rates_find_the_capacity_of_2_workers_at_250_ms(simulator, tmp_pat
     assert [s["offered_rate"] for s in capacity["steps"]] == [4, 6, 7, 7.5, 8.5, 9.5, 11]
     again = wfload("capacity", "--analyse", str(out))
     assert again.returncode == 0 and "max sustainable rate  " in again.stdout
+    # An objective lowers the limit to the steps that meet it, and says what it could not judge.
+    budget = tmp_path / "budget.toml"
+    budget.write_text('[budgets]\n"p95(corrected_end_to_end_s)" = "< 0.3 s"\n"p95(execute_ms)" = "< 50 ms"\n')
+    judged = wfload("capacity", "--analyse", str(out), "--budget", str(budget))
+    assert judged.returncode == 0, judged.stderr
+    strict = capacity_json(out)
+    assert strict["objectives"] == ["p95(corrected_end_to_end_s) < 0.3"]
+    assert all(s["corrected_end_to_end_s"]["p95"] < 0.3 for s in strict["steps"] if s["sustainable"])
+    assert (strict["max_sustainable_rate"] or 0) <= capacity["max_sustainable_rate"]
+    assert any("p95(execute_ms)" in note for note in strict["notes"])
 
 
 def test_an_existing_directory_without_steps_is_refused_in_one_line(simulator, tmp_path):
