@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from analysis import formatting as fmt
-from analysis.baselines import BASELINES_ROOT, list_baselines, save_baseline
+from analysis.baselines import BASELINES_ROOT, check_name, list_baselines, save_baseline
 from analysis.budgets import parse_fraction
 from analysis.changepoints import ALPHA, MIN_EFFECT, MIN_SIZE
 from analysis.expressions import Expression, ExpressionError, parse_expression
@@ -228,6 +228,11 @@ def add_baseline_command(commands: argparse._SubParsersAction) -> None:
 
 
 def run_baseline_save(args: argparse.Namespace) -> int:
+    # Name and room first: refuse before minutes of reading a big results directory.
+    if (Path(args.root) / check_name(args.name)).exists() and not args.force:
+        raise ResultsError(
+            f"baseline {Path(args.root) / args.name} exists already: choose another --name, or add --force"
+        )
     kind, path = resolve(args.directory)
     if kind == BASELINE:
         raise ResultsError(f"{path} is a stored baseline already: give the results directory it came from")

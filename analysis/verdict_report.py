@@ -87,7 +87,7 @@ def interval_text(comparison: Comparison) -> str:
     if change.interval_of == RELATIVE:
         return f"[{low * 100:+.1f}, {high * 100:+.1f}] %"
     if expression.kind == RATE:
-        return f"[{low * 100:+.2f}, {high * 100:+.2f}] pp"
+        return f"[{low * 100:+.3g}, {high * 100:+.3g}] pp"
     return f"[{low:+.3g}, {high:+.3g}] {expression.unit}".rstrip()
 
 

@@ -64,7 +64,7 @@ def budget(tmp_path: Path, text: str) -> Path:
 def test_identical_behaviour_passes_with_exit_0(dirs, capsys):
     assert cli.main(["compare", str(dirs["base"]), str(dirs["same"])]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("verdict: pass: 8 within noise")
+    assert out.startswith("verdict: pass: 7 within noise")
     assert {p.name for p in dirs["same"].iterdir()} >= VERDICT_FILES
     verdict = json.loads((dirs["same"] / "compare.json").read_text())
     assert verdict["status"] == "pass" and verdict["exit_code"] == 0
