@@ -25,6 +25,7 @@ matplotlib.use("Agg")  # before anything else of matplotlib: never look for a di
 import itertools
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from analysis import formatting as fmt
 from analysis.baselines import is_baseline
@@ -293,6 +294,7 @@ def _panel(ax, series: Series, runs: int) -> None:
     ax.set_title(expression.label + (f" ({unit})" if unit else ""))
     ax.set_xlabel("run (by start time)")
     ax.set_xlim(-0.6, max(runs - 0.4, 0.6))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _levels(series: Series) -> list[float | None]:

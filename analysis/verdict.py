@@ -214,6 +214,10 @@ def evaluate(
     elif budgets is not None and budgets.limits:
         notes.append("no baseline given: the [regression] limits were not applied")
     aborts = [str(reason) for reason in (current.summary.get("harness") or {}).get("aborts") or []]
+    notes += [
+        f"the {role} test did not end normally: {'; '.join(reasons)}"
+        for role, reasons in _incomplete(current, baseline)
+    ]
     return Verdict(current, checks, comparisons, settings, baseline, budgets.path if budgets else None, aborts, notes)
 
 
@@ -275,6 +279,17 @@ def _change(limit: Limit, baseline: Side, current: Side, settings: Settings, lev
     if expression.percentile is not None:
         return percentile_change(base_sample, now_sample, expression.percentile, level, rng, settings.resamples)
     return mean_change(base_sample, now_sample, level, rng, settings.resamples)
+
+
+def _incomplete(current: Side, baseline: Side | None) -> list[tuple[str, list[str]]]:
+    """Sides whose headline says the measurement itself is incomplete (killed, crashed)."""
+    sides = [("current", current)] + ([("baseline", baseline)] if baseline is not None else [])
+    found = []
+    for role, side in sides:
+        headline = side.summary.get("headline") or {}
+        if headline.get("status") == "incomplete":
+            found.append((role, [str(reason) for reason in headline.get("reasons") or []]))
+    return found
 
 
 def noise_of(budgets: Budgets | None) -> float:

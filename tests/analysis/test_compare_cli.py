@@ -213,3 +213,12 @@ def test_wfload_dispatches_the_new_commands(dirs):
     from wfload.cli import main as wfload_main
 
     assert wfload_main(["compare", str(dirs["base"]), str(dirs["slow"]), "--quiet"]) == 1
+
+
+def test_a_killed_test_is_judged_with_a_note(dirs):
+    meta = json.loads((dirs["slow"] / "meta.json").read_text())
+    (dirs["slow"] / "meta.json").write_text(json.dumps({**meta, "status": "running", "ended_at": None}))
+    assert cli.main(["compare", str(dirs["base"]), str(dirs["slow"]), "--quiet"]) == 1
+    notes = json.loads((dirs["slow"] / "compare.json").read_text())["notes"]
+    assert notes == ["the current test did not end normally: the test was killed before it ended "
+                     "(meta.json still says running)"]  # fmt: skip
