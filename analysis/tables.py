@@ -247,12 +247,21 @@ def anomaly_table(analysis: Analysis) -> Table:
 _SECRET = re.compile(r"token|secret|password|passwd|authori[sz]ation|api[_-]?key|cookie|bearer", re.IGNORECASE)
 
 
+def _generators(workers: list[int]) -> str:
+    if not workers:
+        return fmt.DASH
+    if workers == [0]:
+        return "1 process"
+    return f"{len(workers)} worker processes ({', '.join(str(w) for w in workers)})"
+
+
 def redact(config: Any) -> Any:
     """A copy of ``config`` with secret-looking values replaced (counts of
     tokens, being numbers, are kept)."""
     if isinstance(config, dict):
         return {
-            key: ("<redacted>" if _SECRET.search(str(key)) and not isinstance(value, int | float) else redact(value))
+            key: ("<redacted>" if _SECRET.search(str(key)) and value is not None and not isinstance(value, int | float)
+                  else redact(value))
             for key, value in config.items()
         }
     if isinstance(config, list):
@@ -282,7 +291,7 @@ def test_table(analysis: Analysis) -> Table:
             f"{fmt.seconds(window.duration_s)} "
             f"(warm-up {window.warmup_s:g} s, cool-down {window.cooldown_s:g} s left out)",
         ),
-        ("workers", ", ".join(str(w) for w in meta.get("workers") or []) or fmt.DASH),
+        ("load generators", _generators(meta.get("workers") or [])),
         ("versions", ", ".join(f"{k} {v}" for k, v in versions.items() if v) or fmt.DASH),
         ("git revision", str(meta.get("git_revision") or fmt.DASH)),
         ("time-series window", f"{analysis.timeseries.step_s:g} s"),
