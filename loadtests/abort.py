@@ -46,7 +46,8 @@ class AbortRule:
 
     def describe(self) -> str:
         scope = f" for {self.workflow}" if self.workflow else ""
-        return f"{self.stat}({self.metric}){scope} {self.op} {self.threshold:g}"
+        figure = f"rate({self.stat})" if self.metric == "rate" else f"{self.stat}({self.metric})"
+        return f"{figure}{scope} {self.op} {self.threshold:g}"
 
     def value(self, snapshot: dict[str, Any]) -> float | None:
         """The live value of the rule's statistic, or None while there is none."""
