@@ -35,7 +35,7 @@ INSTANT = fixed_service_toml("fl_instant", 0.0, workers=4000, component="manual_
 # Runs that outlast the test: polled until it ends.
 ENDLESS = fixed_service_toml("fl_endless", 900.0, workers=4000)
 
-RATE_SECONDS = 15
+RATE_SECONDS = 10
 TRACKED_RUNS = 1500
 POLL_INTERVAL_S = 0.5
 CAPACITY_SECONDS = 40
@@ -72,20 +72,26 @@ def http_requests(prefix: Path) -> int:
         return sum(int(row["Request Count"]) for row in csv.DictReader(handle) if row["Type"] in ("GET", "POST"))
 
 
-def request_rates(workdir: Path) -> tuple[float, float]:
+def request_rates(workdir: Path, rounds: int = 3) -> tuple[float, float]:
+    """Best of ``rounds`` alternating runs of each: interference on a shared
+    machine only ever lowers a figure, so the best is the truest."""
     sim = start_simulator(INSTANT, workdir)
+    best = {"bare": 0.0, "tracked": 0.0}
     try:
-        bare = locust(BARE_LOCUSTFILE, sim.url, 50, RATE_SECONDS, [], workdir, "bare")
-        bare.wait(RATE_SECONDS + 60)
-        tracked = locust(LOCUSTFILE, sim.url, 50, RATE_SECONDS,
-                         ["--workflow", "fl_instant", "--poll-first", "0", "--poll-interval", "0.001",
-                          "--poll-jitter", "0", "--drain-timeout", "5",
-                          "--results-dir", str(workdir / "tracked-results")],
-                         workdir, "tracked")
-        tracked.wait(RATE_SECONDS + 60)
+        for n in range(rounds):
+            bare = locust(BARE_LOCUSTFILE, sim.url, 50, RATE_SECONDS, ["BareExecuteThenGet"], workdir, f"bare{n}")
+            bare.wait(RATE_SECONDS + 60)
+            tracked = locust(LOCUSTFILE, sim.url, 50, RATE_SECONDS,
+                             ["--workflow", "fl_instant", "--poll-first", "0", "--poll-interval", "0.001",
+                              "--poll-jitter", "0", "--drain-timeout", "5",
+                              "--results-dir", str(workdir / f"tracked-results{n}")],
+                             workdir, f"tracked{n}")
+            tracked.wait(RATE_SECONDS + 60)
+            best["bare"] = max(best["bare"], http_requests(workdir / f"bare{n}") / RATE_SECONDS)
+            best["tracked"] = max(best["tracked"], http_requests(workdir / f"tracked{n}") / RATE_SECONDS)
     finally:
         sim.stop()
-    return http_requests(workdir / "bare") / RATE_SECONDS, http_requests(workdir / "tracked") / RATE_SECONDS
+    return best["bare"], best["tracked"]
 
 
 def rss_mb(pid: int) -> float:
@@ -95,10 +101,14 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def tracking_capacity(workdir: Path) -> tuple[float, float, float]:
+def tracking_capacity(workdir: Path) -> tuple[float, float, float, float]:
+    """Achieved share of the intended poll rate: ours, and bare Locust's on the same target."""
     sim = start_simulator(ENDLESS, workdir)
     results = workdir / "capacity-results"
     try:
+        bare = locust(BARE_LOCUSTFILE, sim.url, TRACKED_RUNS, CAPACITY_SECONDS, ["BarePolling"], workdir,
+                      "bare-polling")
+        bare.wait(CAPACITY_SECONDS + 60)
         child = locust(LOCUSTFILE, sim.url, TRACKED_RUNS, CAPACITY_SECONDS,
                        ["--workflow", "fl_endless", "--poll-first", str(POLL_INTERVAL_S),
                         "--poll-interval", str(POLL_INTERVAL_S), "--drain-timeout", "0",
@@ -111,7 +121,20 @@ def tracking_capacity(workdir: Path) -> tuple[float, float, float]:
         child.wait(CAPACITY_SECONDS + 60)
     finally:
         sim.stop()
-    return steady_poll_rate(results / "requests.csv") / (TRACKED_RUNS / POLL_INTERVAL_S), early, late
+    intended = TRACKED_RUNS / POLL_INTERVAL_S
+    bare_rate = polls_per_second(workdir / "bare-polling")
+    return steady_poll_rate(results / "requests.csv") / intended, bare_rate / intended, early, late
+
+
+def polls_per_second(prefix: Path) -> float:
+    """Bare Locust's requests per second after the spawn (all of them polls by then), from its stats history."""
+    with open(f"{prefix}_stats_history.csv", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["Name"] == "Aggregated"]
+    start = float(rows[0]["Timestamp"]) + STEADY_FROM_S
+    steady = [row for row in rows if float(row["Timestamp"]) >= start]
+    first, last = steady[0], steady[-1]
+    return (int(last["Total Request Count"]) - int(first["Total Request Count"])) / (
+        float(last["Timestamp"]) - float(first["Timestamp"]))
 
 
 def steady_poll_rate(requests_csv: Path) -> float:
@@ -123,15 +146,17 @@ def steady_poll_rate(requests_csv: Path) -> float:
 
 
 def main(argv: list[str]) -> int:
+    os.environ.setdefault("ALTOSTRAT_TOKEN", "bench")
     with tempfile.TemporaryDirectory(prefix="wfload-bench-") as tmp:
         workdir = Path(tmp)
         bare, tracked = request_rates(workdir)
         print(f"tracked user: ratio {tracked / bare:.2f} (tracked {tracked:,.0f} req/s vs bare FastHttpUser "
               f"{bare:,.0f} req/s, one pinned core each; target >= 0.90)", flush=True)
-        ratio, early, late = tracking_capacity(workdir)
-        print(f"tracking {TRACKED_RUNS} runs polled every {POLL_INTERVAL_S} s: ratio {ratio:.3f} of the intended "
-              f"{TRACKED_RUNS / POLL_INTERVAL_S:,.0f} polls/s; memory {early:.0f} MB at {STEADY_FROM_S + 2} s, "
-              f"{late:.0f} MB at {CAPACITY_SECONDS - 4} s (target >= 0.97, flat)", flush=True)
+        ours, bare, early, late = tracking_capacity(workdir)
+        print(f"tracking {TRACKED_RUNS} runs polled every {POLL_INTERVAL_S} s: {ours:.3f} of the intended "
+              f"{TRACKED_RUNS / POLL_INTERVAL_S:,.0f} polls/s (bare FastHttpUser polling: {bare:.3f}; ratio "
+              f"{ours / bare:.2f}); memory {early:.0f} MB at {STEADY_FROM_S + 2} s, {late:.0f} MB at "
+              f"{CAPACITY_SECONDS - 4} s (target >= 0.97, flat)", flush=True)
     return 0
 
 

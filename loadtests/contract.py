@@ -168,7 +168,7 @@ def parse_timestamp(text: str) -> float:
     """
     if not isinstance(text, str) or not text:
         raise ValueError(f"not a timestamp: {text!r}")
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    value = datetime.fromisoformat(text)  # Python 3.11 reads the trailing Z itself
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.timestamp()
@@ -352,7 +352,7 @@ def parse_run(data: Any) -> ParsedRun:
         logs=_parse_logs(data.get("logs"), anomalies) if "logs" in data else None,
     )
     anomalies.extend(consistency_anomalies(run))
-    return ParsedRun(run, _unique(anomalies))
+    return ParsedRun(run, _unique(anomalies) if anomalies else anomalies)
 
 
 def consistency_anomalies(run: Run) -> list[str]:
@@ -362,16 +362,17 @@ def consistency_anomalies(run: Run) -> list[str]:
         found.append(COMPLETED_WITH_ERROR)
     if run.status in (COMPLETED, FAILED) and not run.completed_at:
         found.append(TERMINAL_WITHOUT_COMPLETED_AT)
-    started = _timestamp_or_none(run.started_at, found)
-    completed = _timestamp_or_none(run.completed_at, found)
-    if started is not None and completed is not None:
-        elapsed = completed - started
-        if elapsed < 0:
-            found.append(COMPLETED_BEFORE_STARTED)
-        elif run.duration_in_seconds is not None:
-            allowed = DURATION_TOLERANCE_S + DURATION_TOLERANCE_RATIO * elapsed
-            if abs(run.duration_in_seconds - elapsed) > allowed:
-                found.append(DURATION_MISMATCH)
+    if run.started_at and run.completed_at:  # timestamps are compared (and parsed) only once a run has ended
+        started = _timestamp_or_none(run.started_at, found)
+        completed = _timestamp_or_none(run.completed_at, found)
+        if started is not None and completed is not None:
+            elapsed = completed - started
+            if elapsed < 0:
+                found.append(COMPLETED_BEFORE_STARTED)
+            elif run.duration_in_seconds is not None:
+                allowed = DURATION_TOLERANCE_S + DURATION_TOLERANCE_RATIO * elapsed
+                if abs(run.duration_in_seconds - elapsed) > allowed:
+                    found.append(DURATION_MISMATCH)
     return found
 
 

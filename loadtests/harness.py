@@ -16,7 +16,6 @@ import platform
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from random import Random
 from typing import Any
@@ -30,7 +29,7 @@ from locust.runners import STATE_STOPPED, MasterRunner, WorkerRunner
 
 from loadtests import contract
 from loadtests.abort import AbortRule, AbortWatch
-from loadtests.contexts import GenerationState
+from loadtests.contexts import GenerationState, random_uuid4
 from loadtests.distributed import ShippingSink, WorkerWatch, register_master, register_worker, tell_master_drained
 from loadtests.live import LiveRunStats, combine, progress_line
 from loadtests.model import select_model
@@ -75,6 +74,7 @@ class Harness:
         self.recorder: Recorder | None = None
         self.workers: WorkerWatch | None = None
         self._user_numbers = iter(range(sys.maxsize))
+        self._ids = Random(os.urandom(16))
         self._interrupted = False
         self._aborted = False
         self._started_mono = time.monotonic()
@@ -82,6 +82,11 @@ class Harness:
         self._budget_watch: gevent.Greenlet | None = None
 
     # -- what users ask of it --------------------------------------------
+
+    def _attempt_id(self) -> str:
+        """A random UUID4 string (the Idempotency-Key): unique, not secret, so
+        drawn from a fast generator seeded once from the OS."""
+        return random_uuid4(self._ids)
 
     def next_user_number(self) -> int:
         return next(self._user_numbers)
@@ -94,7 +99,7 @@ class Harness:
     def new_record(self, workflow_id: str, user_number: int, intended_at: float | None = None) -> RunRecord:
         self.live.run_started(workflow_id)
         return RunRecord(
-            attempt_id=str(uuid.uuid4()),
+            attempt_id=self._attempt_id(),
             workflow_id=workflow_id,
             worker=self.worker,
             user=user_number,

@@ -45,10 +45,12 @@ class LiveRunStats:
         self.in_flight_by_workflow[record.workflow_id] -= 1
         self.by_outcome[record.outcome] += 1
         self.by_workflow.setdefault(record.workflow_id, Counter())[record.outcome] += 1
-        samples = self.workflow_samples.setdefault(
-            record.workflow_id,
-            {"end_to_end_s": deque(maxlen=WORKFLOW_WINDOW), "duration_in_seconds": deque(maxlen=WORKFLOW_WINDOW)},
-        )
+        samples = self.workflow_samples.get(record.workflow_id)
+        if samples is None:
+            samples = self.workflow_samples[record.workflow_id] = {
+                "end_to_end_s": deque(maxlen=WORKFLOW_WINDOW),
+                "duration_in_seconds": deque(maxlen=WORKFLOW_WINDOW),
+            }
         if record.end_to_end_s is not None:
             self.recent_end_to_end.append(record.end_to_end_s)
             samples["end_to_end_s"].append(record.end_to_end_s)

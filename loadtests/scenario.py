@@ -17,6 +17,7 @@ problem is reported as one line naming the file, the line and the field.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import tomllib
@@ -64,8 +65,10 @@ class Scenario:
         self._cumulative = list(itertools.accumulate(w.weight for w in self.workflows))
 
     def pick(self, rng: Random) -> Workflow:
-        """A workflow drawn by weight."""
-        return rng.choices(self.workflows, cum_weights=self._cumulative)[0]
+        """A workflow drawn by weight (on every run's path: bisect, not choices())."""
+        if len(self.workflows) == 1:
+            return self.workflows[0]
+        return self.workflows[bisect.bisect(self._cumulative, rng.random() * self._cumulative[-1])]
 
     @property
     def workflow_ids(self) -> list[str]:

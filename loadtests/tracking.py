@@ -185,7 +185,8 @@ class RunTracker:
                 time.sleep(max(0.0, remaining))
                 _ended(record, TIMED_OUT, _timeout_detail(self.policy.run_timeout_s, record))
                 return run
-            time.sleep(delay)
+            if delay > 0:  # a zero delay must not yield: it would cost a trip through the event loop
+                time.sleep(delay)
             self.lease.pace()
             reply = self.transport.send(request)
             record.polls += 1

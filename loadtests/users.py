@@ -42,6 +42,9 @@ class WorkflowUser(FastHttpUser):
             # One connection pool serves every run this generator follows at once.
             self.concurrency = options.max_in_flight
         super().__init__(environment)
+        # The API authenticates with bearer tokens and sets no cookies; the
+        # cookie jar would cost a few percent of every request.
+        self.client.client.cookiejar = None
         self.number = self.harness.next_user_number()
         self.generation = self.harness.generation_state(self.number)
         self.tracker = RunTracker(
