@@ -20,7 +20,7 @@ from loadtests.harness import harness_of
 from loadtests.records import RunRecord
 from loadtests.scenario import Workflow
 from loadtests.tracking import RunTracker
-from loadtests.transport import FastHttpTransport
+from loadtests.transport import GeventTransport
 
 
 class WorkflowUser(FastHttpUser):
@@ -38,22 +38,25 @@ class WorkflowUser(FastHttpUser):
         self.harness = harness_of(environment)
         options = self.harness.options
         self.network_timeout = self.connection_timeout = options.request_timeout_s
-        if self.model == "open":
-            # One connection pool serves every run this generator follows at once.
-            self.concurrency = options.max_in_flight
         super().__init__(environment)
-        # The API authenticates with bearer tokens and sets no cookies; the
-        # cookie jar would cost a few percent of every request.
-        self.client.client.cookiejar = None
         self.number = self.harness.next_user_number()
         self.generation = self.harness.generation_state(self.number)
+        # Runs are tracked through a lean transport on the same engine as
+        # self.client (geventhttpclient); self.client stays for a locustfile's own requests.
+        self.transport = GeventTransport(
+            self.host, environment.events.request, options.request_timeout_s,
+            concurrency=options.max_in_flight if self.model == "open" else 1,
+        )
         self.tracker = RunTracker(
-            FastHttpTransport(self.client),
+            self.transport,
             options.tracking,
             self.harness.tokens.for_user(self.number),
             self.generation.rng,
             self.harness.run_finished,
         )
+
+    def on_stop(self) -> None:
+        self.transport.close()
 
     def wait_time(self) -> float:
         # Pauses belong inside tasks (think()), so that a stopping user is

@@ -22,6 +22,7 @@ def test_every_run_the_simulator_created_appears_once_with_its_status(simulator,
     sim = simulator(workers=4)
     out = tmp_path / "results"
     result = wfload("run", "-H", sim.url, "-u", "8", "-t", "6s", "--out", str(out), "--no-report",
+                    "--workflow", "fl_quick_notify", "--workflow", "fl_approval", "--workflow", "fl_webhook_check",
                     "--drain-timeout", "20", "--poll-interval", "0.2", "--poll-first", "0.1")
     assert result.returncode == 0, result.stderr[-2000:]
 
