@@ -169,7 +169,8 @@ def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "ALTOSTRAT_TOKEN"}
 
 
-def test_sigint_stops_cleanly_drains_and_still_reports(simulator, tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_test_stops_cleanly_drains_and_still_reports(signum, simulator, tmp_path):
     sim = simulator()
     out = tmp_path / "interrupted"
     test = subprocess.Popen(
@@ -178,7 +179,7 @@ def test_sigint_stops_cleanly_drains_and_still_reports(simulator, tmp_path):
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**_env(), "ALTOSTRAT_TOKEN": SECRET},
     )
     time.sleep(5)
-    test.send_signal(signal.SIGINT)
+    test.send_signal(signum)
     _, stderr = test.communicate(timeout=90)
     assert test.returncode == 130, stderr[-3000:]
     meta = json.loads((out / "meta.json").read_text())

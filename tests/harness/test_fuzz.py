@@ -6,6 +6,7 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from analysis.budgets import BudgetError, parse_budgets
 from loadtests import contract
 from loadtests.scenario import ScenarioError, parse_scenario
 from loadtests.shapes import ShapeError, parse_shape
@@ -101,4 +102,35 @@ def test_the_shape_parser_answers_with_a_shape_or_one_line(text):
     try:
         parse_shape(text)
     except ShapeError as error:
+        assert "\n" not in str(error)
+
+
+budget_lines = st.lists(
+    st.sampled_from([
+        "[budgets]", '"p95(end_to_end_s)" = "< 5 s"', '"rate(failed)" = "< 1%"', '"p99(execute_ms)" = "< 300 ms"',
+        '"p95(nothing)" = "< 5"', '"p95(end_to_end_s)" = "5"', '"rate(failed)" = "< lots"', "[regression]",
+        '"p95(end_to_end_s)" = "10%"', 'noise = "5%"', 'noise = "many"', "[abort]",
+        '"p95(end_to_end_s)" = { above = 10, for = "30s", grace = "60s" }', '"p95(execute_ms)" = { above = 10 }',
+        '[budgets."workflow:fl_a"]', "[surprise]", "x = 1", '"count(end_to_end_s)" = ">= 50"',
+    ]),
+    max_size=10,
+)
+
+
+@given(budget_lines)
+def test_the_budget_parser_answers_with_budgets_or_one_line(lines):
+    text = "\n".join(lines)
+    try:
+        budgets = parse_budgets(text, "b.toml")
+    except BudgetError as error:
+        assert "\n" not in str(error) and str(error).startswith("b.toml")
+    else:
+        assert all(check.op in ("<", "<=", ">", ">=") for check in budgets.checks)
+
+
+@given(st.text(max_size=200))
+def test_the_budget_parser_on_arbitrary_text(text):
+    try:
+        parse_budgets(text, "b.toml")
+    except BudgetError as error:
         assert "\n" not in str(error)
