@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import matplotlib
 
 matplotlib.use("Agg")  # before anything else of matplotlib: never look for a display
@@ -28,6 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from analysis import formatting as fmt
+from analysis import templating
 from analysis.baselines import is_baseline
 from analysis.changepoints import ALPHA, MIN_EFFECT, MIN_SIZE, ChangePoint, change_points
 from analysis.expressions import RATE, Expression, parse_expression
@@ -52,14 +52,6 @@ HEADLINE = (
 )
 REGRESSION, IMPROVEMENT = "regression", "improvement"
 FILES = ("trend.png", "trend.html", "trend.md", "trend.json")
-
-_environment = jinja2.Environment(
-    loader=jinja2.PackageLoader("analysis", "templates"),
-    autoescape=jinja2.select_autoescape(["html", "j2"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-    undefined=jinja2.StrictUndefined,
-)
 
 
 @dataclass(frozen=True)
@@ -214,7 +206,7 @@ def method_text(options: TrendOptions) -> str:
 
 
 def render_html(trend: Trend, png: bytes) -> str:
-    return _environment.get_template("trend.html.j2").render(
+    return templating.environment.get_template("trend.html.j2").render(
         title=f"{len(trend.runs)} runs",
         subtitle=_span(trend),
         image="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
