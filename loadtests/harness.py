@@ -1,15 +1,14 @@
 """The harness inside a Locust process: options, scenario, tokens, recorder,
-results directory and live statistics, wired to Locust's events.
+results directory and live statistics, for one test.
 
-Importing this module registers the listeners; ``loadtests/locustfile.py``
-does so, which is all a locustfile needs. One :class:`Harness` lives on each
-Locust environment and is rebuilt at every test start, so that each test
-started from the web UI gets its own results directory.
+One :class:`Harness` lives on each Locust environment and is rebuilt at
+every test start (``loadtests.plugin`` does that), so that each test started
+from the web UI gets its own results directory. Users reach it with
+:func:`harness_of`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import platform
@@ -23,24 +22,21 @@ from typing import Any
 import gevent
 import locust
 import orjson
-from locust import events
 from locust.env import Environment
-from locust.runners import STATE_STOPPED, MasterRunner, WorkerRunner
+from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests import contract
 from loadtests.abort import AbortRule, AbortWatch
 from loadtests.contexts import GenerationState, random_uuid4
-from loadtests.distributed import ShippingSink, WorkerWatch, register_master, register_worker, tell_master_drained
+from loadtests.distributed import ShippingSink, WorkerWatch, tell_master_drained
 from loadtests.live import LiveRunStats, combine, progress_line
-from loadtests.model import select_model
-from loadtests.options import HarnessOptions, OptionsError, add_arguments
+from loadtests.options import HarnessOptions
 from loadtests.recorder import RUN_REQUEST_TYPE, Recorder
 from loadtests.records import DROPPED, RunRecord
 from loadtests.results import ResultsDirectory, default_results_dir
-from loadtests.scenario import Scenario, ScenarioError, load_scenario, with_shortcuts
+from loadtests.scenario import Scenario
 from loadtests.search import SearchSpec
-from loadtests.tokens import TokenError, TokenPool, load_tokens
-from loadtests.webui import extend as extend_web_ui
+from loadtests.tokens import TokenPool
 
 log = logging.getLogger("wfload")
 
@@ -284,6 +280,7 @@ class Harness:
 
 _SUCCESSFUL = {contract.COMPLETED, contract.AWAITING_UI}
 ARRIVAL_RATE_MESSAGE = "wfload_arrival_rate"
+HARNESS_KEY = "wfload_harness"
 WORKER_COUNT_OPTION = "wfload_worker_count"
 
 
@@ -297,98 +294,16 @@ def _worker_count(environment: Environment) -> int:
     return 1
 
 
+def current_harness(environment: Environment) -> Harness | None:
+    """The harness of the test running (or last run) in ``environment``, if any."""
+    return environment.__dict__.get(HARNESS_KEY)
+
+
 def harness_of(environment: Environment) -> Harness:
-    harness = environment.__dict__.get("wfload_harness")
+    harness = current_harness(environment)
     if harness is None:
         raise RuntimeError("the wfload harness has not started: users run only inside a started test")
     return harness
-
-
-def build_harness(environment: Environment) -> Harness:
-    """Read options, scenario and tokens; raise a one-line error if unusable."""
-    options = HarnessOptions.from_parsed(environment.parsed_options)
-    scenario = load_scenario(options.scenario or None)
-    if options.workflows:
-        scenario = with_shortcuts(list(options.workflows), scenario)
-    tokens = TokenPool(load_tokens(options.token, options.token_file), options.token_rate)
-    return Harness(environment, options, scenario, tokens)
-
-
-# -- Locust events -----------------------------------------------------------
-
-
-@events.init_command_line_parser.add_listener
-def _register_options(parser: Any, **_: Any) -> None:
-    add_arguments(parser)
-
-
-@events.init.add_listener
-def _on_init(environment: Environment, **_: Any) -> None:
-    with contextlib.suppress(OptionsError):  # refused with the reason when the test starts
-        select_model(environment, HarnessOptions.from_parsed(environment.parsed_options))
-    if isinstance(environment.runner, WorkerRunner):
-        environment.runner.register_message(ARRIVAL_RATE_MESSAGE, _on_arrival_rate)
-        register_worker(environment, _current_harness)
-    elif isinstance(environment.runner, MasterRunner):
-        register_master(environment, _current_harness)
-    if environment.web_ui is not None:
-        extend_web_ui(environment, _current_harness)
-
-
-def _current_harness(environment: Environment) -> Harness | None:
-    return environment.__dict__.get("wfload_harness")
-
-
-def _on_arrival_rate(environment: Environment, msg: Any, **_: Any) -> None:
-    harness = _current_harness(environment)
-    if harness is not None:
-        harness.arrival_rate = float(msg.data)
-
-
-@events.test_start.add_listener
-def _on_test_start(environment: Environment, **_: Any) -> None:
-    if isinstance(environment.runner, MasterRunner) and environment.parsed_options is not None:
-        setattr(environment.parsed_options, WORKER_COUNT_OPTION, environment.runner.worker_count)
-    try:
-        harness = build_harness(environment)
-    except (OptionsError, ScenarioError, TokenError) as exc:
-        _refuse(environment, str(exc))
-        return
-    environment.__dict__["wfload_harness"] = harness
-    if not isinstance(environment.runner, WorkerRunner):
-        # Users finish the run they are following before they stop: that is the drain.
-        environment.stop_timeout = harness.options.drain_timeout_s
-    harness.start()
-
-
-@events.test_stopping.add_listener
-def _on_test_stopping(environment: Environment, **_: Any) -> None:
-    harness = environment.__dict__.get("wfload_harness")
-    if harness is not None:
-        harness.drain_started()
-
-
-@events.test_stop.add_listener
-def _on_test_stop(environment: Environment, **_: Any) -> None:
-    harness = environment.__dict__.get("wfload_harness")
-    if harness is not None:
-        harness.stop()
-
-
-@events.quitting.add_listener
-def _on_quitting(environment: Environment, **_: Any) -> None:
-    # Locust fires quitting before stopping a test that SIGINT/SIGTERM cut short.
-    harness = environment.__dict__.get("wfload_harness")
-    runner = environment.runner
-    if harness is not None and runner is not None and runner.state != STATE_STOPPED:
-        harness.interrupted()
-
-
-def _refuse(environment: Environment, message: str) -> None:
-    print(f"wfload: {message}", file=sys.stderr, flush=True)
-    environment.process_exit_code = 2
-    if environment.runner is not None:
-        gevent.spawn(environment.runner.quit)
 
 
 def _results_path(requested: str) -> Path:

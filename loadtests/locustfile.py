@@ -16,7 +16,7 @@ results directory, the live statistics) comes with the harness import.
 
 from locust import task
 
-import loadtests.harness  # noqa: F401  (registers wfload's options and event listeners)
+import loadtests.plugin  # noqa: F401  (wfload's options and listeners on Locust's events)
 from loadtests.users import ArrivalGenerator, WorkflowUser
 
 

@@ -16,7 +16,7 @@ A search takes settings after commas: ``search:2/5s,growth=1.5,refine=3,max=1000
 
 Durations take Locust's forms: ``90``, ``90s``, ``5m``, ``1h30m``.
 This module is pure (no Locust import), so specs are validated before a
-test starts; ``loadtests.harness`` turns a shape into Locust's
+test starts; ``loadtests.model`` turns a shape into Locust's
 ``LoadTestShape``.
 """
 

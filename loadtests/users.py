@@ -16,6 +16,7 @@ from gevent.lock import Semaphore
 from gevent.pool import Group
 from locust import FastHttpUser
 
+from loadtests import plugin  # noqa: F401 - wfload users need wfload's listeners, whatever the locustfile imports
 from loadtests.harness import harness_of
 from loadtests.records import RunRecord
 from loadtests.scenario import Workflow
